@@ -1,0 +1,1 @@
+//! The pipeline for one bundle: bundle -> sources -> views -> rules -> report.

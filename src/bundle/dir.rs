@@ -1,0 +1,1 @@
+//! Directory bundles: every file below the directory is an entry.

@@ -1,0 +1,1 @@
+//! Zip bundles, read in memory with the `zip` crate.

@@ -1,0 +1,233 @@
+//! Typed registry values, whatever source (hive, `.reg`, `reg query`) they
+//! came from: every source produces the stored bytes and the type number,
+//! and decoding happens here once.
+
+use serde::Serialize;
+
+/// `REG_*` type numbers that have names.
+pub mod reg_type {
+    pub const NONE: u32 = 0;
+    pub const SZ: u32 = 1;
+    pub const EXPAND_SZ: u32 = 2;
+    pub const BINARY: u32 = 3;
+    pub const DWORD: u32 = 4;
+    pub const DWORD_BIG_ENDIAN: u32 = 5;
+    pub const LINK: u32 = 6;
+    pub const MULTI_SZ: u32 = 7;
+    pub const RESOURCE_LIST: u32 = 8;
+    pub const FULL_RESOURCE_DESCRIPTOR: u32 = 9;
+    pub const RESOURCE_REQUIREMENTS_LIST: u32 = 10;
+    pub const QWORD: u32 = 11;
+}
+
+/// One value as stored: its name, type number and raw bytes.
+///
+/// Unknown type numbers (real hives hold 0x200000 and the 0xFFFF00xx
+/// device-property types) are kept with their bytes rather than dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegValue {
+    /// The value name as stored; the default value is `""`.
+    pub name: String,
+    pub type_code: u32,
+    pub raw: Vec<u8>,
+}
+
+/// The decoded data of a value, in the shapes the JSON contract uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RegData {
+    /// REG_SZ, REG_EXPAND_SZ (unexpanded), REG_LINK: cut at the first NUL.
+    String(String),
+    /// REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_QWORD.
+    Number(u64),
+    /// REG_MULTI_SZ.
+    MultiString(Vec<String>),
+    /// Anything else, and numbers whose size is wrong: the stored bytes.
+    Bytes(Vec<u8>),
+}
+
+/// The `REG_*` name of a type number, or `0x…` for numbers without one.
+pub fn type_name(type_code: u32) -> String {
+    let name = match type_code {
+        reg_type::NONE => "REG_NONE",
+        reg_type::SZ => "REG_SZ",
+        reg_type::EXPAND_SZ => "REG_EXPAND_SZ",
+        reg_type::BINARY => "REG_BINARY",
+        reg_type::DWORD => "REG_DWORD",
+        reg_type::DWORD_BIG_ENDIAN => "REG_DWORD_BIG_ENDIAN",
+        reg_type::LINK => "REG_LINK",
+        reg_type::MULTI_SZ => "REG_MULTI_SZ",
+        reg_type::RESOURCE_LIST => "REG_RESOURCE_LIST",
+        reg_type::FULL_RESOURCE_DESCRIPTOR => "REG_FULL_RESOURCE_DESCRIPTOR",
+        reg_type::RESOURCE_REQUIREMENTS_LIST => "REG_RESOURCE_REQUIREMENTS_LIST",
+        reg_type::QWORD => "REG_QWORD",
+        other => return format!("0x{other:08x}"),
+    };
+    name.to_string()
+}
+
+/// Decodes UTF-16LE up to the first NUL; an odd trailing byte is ignored
+/// and unpaired surrogates become U+FFFD.
+pub fn utf16le_until_nul(bytes: &[u8]) -> String {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .take_while(|&unit| unit != 0);
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// Splits REG_MULTI_SZ data into its strings. The list ends at the first
+/// empty string (a double NUL) or at the end of the data.
+pub fn utf16le_multi(bytes: &[u8]) -> Vec<String> {
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    let mut strings = Vec::new();
+    for piece in units.split(|&unit| unit == 0) {
+        if piece.is_empty() {
+            break;
+        }
+        strings.push(
+            char::decode_utf16(piece.iter().copied())
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect(),
+        );
+    }
+    strings
+}
+
+/// Encodes a string as NUL-terminated UTF-16LE, as REG_SZ data is stored.
+pub fn utf16le_with_nul(text: &str) -> Vec<u8> {
+    text.encode_utf16()
+        .chain(std::iter::once(0))
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
+/// Encodes strings as REG_MULTI_SZ data (each NUL-terminated, then a final NUL).
+pub fn utf16le_multi_with_nuls(strings: &[&str]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for text in strings {
+        bytes.extend(utf16le_with_nul(text));
+    }
+    bytes.extend([0, 0]);
+    bytes
+}
+
+impl RegValue {
+    pub fn new(name: impl Into<String>, type_code: u32, raw: Vec<u8>) -> Self {
+        RegValue {
+            name: name.into(),
+            type_code,
+            raw,
+        }
+    }
+
+    pub fn type_name(&self) -> String {
+        type_name(self.type_code)
+    }
+
+    pub fn data(&self) -> RegData {
+        match self.type_code {
+            reg_type::SZ | reg_type::EXPAND_SZ | reg_type::LINK => {
+                RegData::String(utf16le_until_nul(&self.raw))
+            }
+            reg_type::DWORD if self.raw.len() == 4 => {
+                RegData::Number(u32::from_le_bytes(self.raw[..4].try_into().unwrap()).into())
+            }
+            reg_type::DWORD_BIG_ENDIAN if self.raw.len() == 4 => {
+                RegData::Number(u32::from_be_bytes(self.raw[..4].try_into().unwrap()).into())
+            }
+            reg_type::QWORD if self.raw.len() == 8 => {
+                RegData::Number(u64::from_le_bytes(self.raw[..8].try_into().unwrap()))
+            }
+            reg_type::MULTI_SZ => RegData::MultiString(utf16le_multi(&self.raw)),
+            _ => RegData::Bytes(self.raw.clone()),
+        }
+    }
+
+    /// The string of a REG_SZ / REG_EXPAND_SZ / REG_LINK value.
+    pub fn as_string(&self) -> Option<String> {
+        match self.data() {
+            RegData::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The number of a REG_DWORD or REG_DWORD_BIG_ENDIAN value of 4 bytes.
+    pub fn as_dword(&self) -> Option<u32> {
+        match (self.type_code, self.data()) {
+            (reg_type::DWORD | reg_type::DWORD_BIG_ENDIAN, RegData::Number(n)) => {
+                u32::try_from(n).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The data in the JSON contract's shape: strings, numbers, lists of
+    /// strings, or lower-case hex for everything else.
+    pub fn data_json(&self) -> serde_json::Value {
+        match self.data() {
+            RegData::String(text) => text.into(),
+            RegData::Number(n) => n.into(),
+            RegData::MultiString(list) => list.into(),
+            RegData::Bytes(bytes) => hex(&bytes).into(),
+        }
+    }
+}
+
+/// Lower-case hex without separators.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_stop_at_the_first_nul_even_with_junk_after_it() {
+        let mut raw = utf16le_with_nul("C:\\exchsrvr\\imcdata");
+        raw.extend(utf16le_with_nul("junk"));
+        let value = RegValue::new("RootDir", reg_type::SZ, raw);
+        assert_eq!(value.as_string().as_deref(), Some("C:\\exchsrvr\\imcdata"));
+    }
+
+    #[test]
+    fn dword_of_the_wrong_size_is_bytes_not_a_number() {
+        let value = RegValue::new("x", reg_type::DWORD, vec![1, 0, 0]);
+        assert_eq!(value.as_dword(), None);
+        assert_eq!(value.data_json(), serde_json::json!("010000"));
+    }
+
+    #[test]
+    fn big_endian_dword_is_decoded_big_endian() {
+        let value = RegValue::new("x", reg_type::DWORD_BIG_ENDIAN, vec![0, 0, 0, 1]);
+        assert_eq!(value.as_dword(), Some(1));
+    }
+
+    #[test]
+    fn unknown_types_keep_their_number_and_bytes() {
+        let value = RegValue::new("x", 0xFFFF0012, vec![0xAB]);
+        assert_eq!(value.type_name(), "0xffff0012");
+        assert_eq!(value.data(), RegData::Bytes(vec![0xAB]));
+    }
+
+    #[test]
+    fn multi_sz_round_trips() {
+        let raw = utf16le_multi_with_nuls(&["a", "bb", "ccc"]);
+        let value = RegValue::new("V", reg_type::MULTI_SZ, raw);
+        assert_eq!(
+            value.data(),
+            RegData::MultiString(vec!["a".into(), "bb".into(), "ccc".into()])
+        );
+    }
+}

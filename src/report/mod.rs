@@ -1,0 +1,1 @@
+//! Reports: one per bundle, rendered as table, JSON, JSONL, CSV or Markdown.

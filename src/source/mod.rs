@@ -1,0 +1,1 @@
+//! What each bundle entry is, decided from its content (the name is a hint).
