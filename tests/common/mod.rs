@@ -1,0 +1,35 @@
+//! Helpers shared by the integration tests: where `../shared` is, and
+//! reading its files without copying them into the repository.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared` beside the repository, or `None` (with the reason printed)
+/// when it is absent, so a fresh clone still passes.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (tests against the shared corpus and oracle need it)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// A file under `../shared`, read whole; `None` when `../shared` is absent.
+pub fn shared_file(relative: &str) -> Option<Vec<u8>> {
+    let path = shared_dir()?.join(relative);
+    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// A corpus hive kept xz-compressed (regipy's), decompressed in memory.
+pub fn shared_xz_file(relative: &str) -> Option<Vec<u8>> {
+    let compressed = shared_file(relative)?;
+    let mut out = Vec::new();
+    lzma_rs::xz_decompress(&mut compressed.as_slice(), &mut out)
+        .unwrap_or_else(|e| panic!("{relative}: xz: {e:?}"));
+    Some(out)
+}
