@@ -1,1 +1,281 @@
 //! The pipeline for one bundle: bundle -> sources -> views -> rules -> report.
+//!
+//! Every problem met on the way becomes a line in the report's `errors` and
+//! the analysis goes on with what is left: one bad entry does not end the
+//! bundle, and one bad bundle does not end the batch.
+
+use crate::acl::{AclView, snapshot::read_snapshot_file};
+use crate::bundle::{self, Bundle, BundleLocation, Limits};
+use crate::registry::sam::LocalAccounts;
+use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
+use crate::report::BundleReport;
+use crate::rules::{self, RuleOptions, Views};
+use crate::source::{self, SNIFF_LEN, Sniffed, SourceEntry, SourceKind};
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Settings for analyzing bundles.
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzeOptions {
+    pub limits: Limits,
+    pub rules: RuleOptions,
+}
+
+/// Opens and analyzes one bundle. Never panics: an internal failure becomes
+/// an `error` report naming the bundle.
+pub fn analyze_location(location: &BundleLocation, options: &AnalyzeOptions) -> BundleReport {
+    let name = location.display_name.clone();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        match bundle::open(&location.path, &location.display_name, options.limits) {
+            Ok(mut opened) => analyze_bundle(opened.as_mut(), options),
+            Err(error) => BundleReport::unreadable(&name, error.to_string()),
+        }
+    }));
+    outcome.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown cause".to_string());
+        BundleReport::unreadable(
+            &name,
+            format!(
+                "{name}: internal error while analyzing this bundle ({what}); please report it"
+            ),
+        )
+    })
+}
+
+/// A hive read from the bundle, before it is assigned to a kind.
+struct LoadedHive {
+    entry: String,
+    kind: Option<HiveKind>,
+    reason: String,
+    hive: HiveFile,
+}
+
+/// Analyzes an opened bundle.
+pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
+    let mut errors: Vec<String> = Vec::new();
+    let mut sources: Vec<SourceEntry> = Vec::new();
+    let entries = bundle.entries().to_vec();
+
+    // Sources: what each entry is, from its first bytes.
+    let mut hive_entries = Vec::new();
+    let mut snapshot_entries = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        if let Some(warning) = &entry.name_warning {
+            errors.push(format!(
+                "{}: unusual entry name ({warning}); it is only used as a name",
+                entry.name
+            ));
+        }
+        let prefix = match bundle.read_prefix(index, SNIFF_LEN) {
+            Ok(prefix) => prefix,
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    &entry.name,
+                    SourceKind::Ignored,
+                    format!("unreadable: {error}"),
+                ));
+                continue;
+            }
+        };
+        match source::sniff(&entry.name, &prefix) {
+            Sniffed::Hive(_) => hive_entries.push(index),
+            Sniffed::TransactionLog(header) => {
+                let detail = match source::transaction_log_base(&entry.name) {
+                    Some(base) => format!("log of {base}; not applied"),
+                    None => "transaction log; not applied".to_string(),
+                };
+                let detail = if header.is_none() {
+                    format!("{detail} (empty)")
+                } else {
+                    detail
+                };
+                sources.push(source_entry(
+                    &entry.name,
+                    SourceKind::TransactionLog,
+                    detail,
+                ));
+            }
+            Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
+            Sniffed::Manifest => sources.push(source_entry(
+                &entry.name,
+                SourceKind::Manifest,
+                "bundle manifest".to_string(),
+            )),
+            Sniffed::Other(why) => {
+                sources.push(source_entry(&entry.name, SourceKind::Ignored, why));
+            }
+        }
+    }
+
+    // Hives: read whole, identified by structure, one per kind.
+    let mut loaded = Vec::new();
+    for index in hive_entries {
+        let name = &entries[index].name;
+        let bytes = match bundle.read_entry(index) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    name,
+                    SourceKind::Hive,
+                    format!("not read: {error}"),
+                ));
+                continue;
+            }
+        };
+        match HiveFile::open(name.clone(), bytes.into_vec()) {
+            Ok((hive, warnings)) => {
+                errors.extend(warnings);
+                let identification = hive.identify(name);
+                loaded.push(LoadedHive {
+                    entry: name.clone(),
+                    kind: identification.kind,
+                    reason: identification.reason,
+                    hive,
+                });
+            }
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    name,
+                    SourceKind::Hive,
+                    format!("unreadable: {error}"),
+                ));
+            }
+        }
+    }
+    let registry = build_registry(loaded, &mut sources, &mut errors);
+
+    // ACL snapshots.
+    let mut acl = AclView::default();
+    for (index, form) in snapshot_entries {
+        let name = &entries[index].name;
+        match bundle.read_entry(index) {
+            Ok(bytes) => {
+                let (folders, problems) = read_snapshot_file(name, &bytes);
+                let detail = format!(
+                    "{}: {} folder(s){}",
+                    source::snapshot_form_words(form),
+                    folders.len(),
+                    if problems.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} problem(s)", problems.len())
+                    }
+                );
+                errors.extend(problems.iter().map(|p| p.to_string()));
+                acl.folders.extend(folders);
+                sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
+            }
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    name,
+                    SourceKind::AclSnapshot,
+                    format!("not read: {error}"),
+                ));
+            }
+        }
+    }
+
+    // Accounts, when there is a SAM.
+    let accounts =
+        registry
+            .hive(HiveKind::Sam)
+            .and_then(|sam| match LocalAccounts::from_sam(sam) {
+                Ok(accounts) => Some(accounts),
+                Err(error) => {
+                    errors.push(format!("SAM accounts could not be read: {error}"));
+                    None
+                }
+            });
+
+    let views = Views {
+        registry: &registry,
+        acl: &acl,
+        accounts: accounts.as_ref(),
+        options: &options.rules,
+    };
+    let checks: Vec<_> = rules::all()
+        .iter()
+        .flat_map(|rule| rule.evaluate(&views))
+        .collect();
+    sources.sort_by(|a, b| a.name.cmp(&b.name));
+    let control_set = registry
+        .hive(HiveKind::System)
+        .and_then(|_| registry.control_set().name);
+    BundleReport {
+        bundle: bundle.name().to_string(),
+        verdict: rules::bundle_verdict(&checks),
+        computer_name: registry.computer_name(),
+        control_set,
+        sources,
+        errors,
+        checks,
+    }
+}
+
+fn source_entry(name: &str, kind: SourceKind, detail: String) -> SourceEntry {
+    SourceEntry {
+        name: name.to_string(),
+        kind,
+        detail,
+    }
+}
+
+/// Puts each identified hive into the registry view. Two hives of the same
+/// kind are an error, and that kind is then not used at all: guessing which
+/// one the customer meant could give a confident wrong verdict.
+fn build_registry(
+    loaded: Vec<LoadedHive>,
+    sources: &mut Vec<SourceEntry>,
+    errors: &mut Vec<String>,
+) -> RegistryView {
+    let mut by_kind: BTreeMap<HiveKind, Vec<LoadedHive>> = BTreeMap::new();
+    for hive in loaded {
+        match hive.kind {
+            Some(kind) => by_kind.entry(kind).or_default().push(hive),
+            None => {
+                sources.push(source_entry(
+                    &hive.entry,
+                    SourceKind::Hive,
+                    format!("unidentified hive ({}); not used", hive.reason),
+                ));
+            }
+        }
+    }
+    let mut registry = RegistryView::new();
+    for (kind, mut hives) in by_kind {
+        if hives.len() == 1 {
+            let hive = hives.remove(0);
+            sources.push(source_entry(
+                &hive.entry,
+                SourceKind::Hive,
+                kind.name().to_string(),
+            ));
+            registry.add(kind, Box::new(hive.hive) as Box<dyn HiveData>);
+        } else {
+            let names: Vec<&str> = hives.iter().map(|h| h.entry.as_str()).collect();
+            let reason = format!(
+                "{} {kind} hives in the bundle ({}); none is used, remove all but one",
+                hives.len(),
+                names.join(", ")
+            );
+            errors.push(reason.clone());
+            for hive in &hives {
+                sources.push(source_entry(
+                    &hive.entry,
+                    SourceKind::Hive,
+                    format!("{kind} (duplicate; not used)"),
+                ));
+            }
+            registry.mark_unusable(kind, reason);
+        }
+    }
+    registry
+}

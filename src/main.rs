@@ -1,3 +1,15 @@
-fn main() {
-    println!("hivetriage");
+use clap::Parser;
+use hivetriage::cli::{self, Cli};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli::run(cli) {
+        Ok(status) => ExitCode::from(status),
+        Err(error) => {
+            // Output errors (e.g. a closed pipe) and the like: say so, exit 2.
+            eprintln!("hivetriage: {error:#}");
+            ExitCode::from(cli::EXIT_USAGE)
+        }
+    }
 }

@@ -31,3 +31,34 @@ pub fn map_generic(mask: u32) -> u32 {
     }
     mapped
 }
+
+/// The specific file rights, with the short names icacls prints.
+const NAMED_RIGHTS: [(u32, &str); 14] = [
+    (0x1, "RD (read data / list folder)"),
+    (0x2, "WD (write data / add file)"),
+    (0x4, "AD (append data / add subfolder)"),
+    (0x8, "REA (read extended attributes)"),
+    (0x10, "WEA (write extended attributes)"),
+    (0x20, "X (execute / traverse)"),
+    (0x40, "DC (delete child)"),
+    (0x80, "RA (read attributes)"),
+    (0x100, "WA (write attributes)"),
+    (0x10000, "DE (delete)"),
+    (0x20000, "RC (read permissions)"),
+    (0x40000, "WDAC (change permissions)"),
+    (0x80000, "WO (take ownership)"),
+    (0x100000, "S (synchronize)"),
+];
+
+/// Words for each specific right in a (mapped) mask.
+pub fn describe(mask: u32) -> Vec<&'static str> {
+    let mask = map_generic(mask);
+    if mask & FILE_ALL_ACCESS == FILE_ALL_ACCESS {
+        return vec!["F (full control)"];
+    }
+    NAMED_RIGHTS
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(_, name)| *name)
+        .collect()
+}

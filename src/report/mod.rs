@@ -1,1 +1,98 @@
 //! Reports: one per bundle, rendered as table, JSON, JSONL, CSV or Markdown.
+//!
+//! Renderers write to any `io::Write` they are given, never to a global, so
+//! tests capture their output in memory.
+
+mod csv;
+mod markdown;
+mod table;
+
+pub use csv::write_csv;
+pub use markdown::write_markdown;
+pub use table::write_table;
+
+use crate::rules::{CheckResult, Verdict};
+use crate::source::SourceEntry;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The report for one bundle, exactly the contract's JSON shape (fields may
+/// be added, never renamed).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BundleReport {
+    pub bundle: String,
+    pub verdict: Verdict,
+    pub computer_name: Option<String>,
+    pub control_set: Option<String>,
+    pub sources: Vec<SourceEntry>,
+    pub errors: Vec<String>,
+    pub checks: Vec<CheckResult>,
+}
+
+impl BundleReport {
+    /// The report of a bundle that could not be read at all.
+    pub fn unreadable(bundle: impl Into<String>, why: impl Into<String>) -> BundleReport {
+        BundleReport {
+            bundle: bundle.into(),
+            verdict: Verdict::Error,
+            computer_name: None,
+            control_set: None,
+            sources: Vec::new(),
+            errors: vec![why.into()],
+            checks: Vec::new(),
+        }
+    }
+
+    /// Checks with the given verdict.
+    pub fn checks_with(&self, verdict: Verdict) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(move |c| c.verdict == verdict)
+    }
+}
+
+/// The output formats of `analyze`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+    Markdown,
+}
+
+/// One JSON Lines record: a whole report on one line, written as soon as
+/// its bundle is done.
+pub fn write_jsonl_line(out: &mut dyn Write, report: &BundleReport) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, report)?;
+    out.write_all(b"\n")
+}
+
+/// The `json` format: one array holding every report, in input order.
+pub fn write_json(out: &mut dyn Write, reports: &[BundleReport]) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, reports)?;
+    out.write_all(b"\n")
+}
+
+/// The process exit status for a set of reports: 1 if any check fails, else
+/// 3 if anything is unknown or a bundle is `error`, else 0.
+pub fn exit_code(reports: &[BundleReport]) -> u8 {
+    if reports.iter().any(|r| r.verdict == Verdict::Fail) {
+        1
+    } else if reports
+        .iter()
+        .any(|r| matches!(r.verdict, Verdict::Unknown | Verdict::Error))
+    {
+        3
+    } else {
+        0
+    }
+}
+
+/// Renders an evidence value for people: strings as they are, other JSON
+/// compactly.
+pub fn evidence_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => "—".to_string(),
+        other => other.to_string(),
+    }
+}

@@ -1,25 +1,592 @@
 //! Q306957 — XADM: Mail Sent to Exchange Server with CDONTS ASP Not Delivered.
+//!
+//! Mail that an ASP page sends with CDONTS on an Exchange 5.x / IIS 4–5
+//! server stays in the Internet Mail Connector's pickup folder when
+//! Active Messaging is not told to use Exchange, or when the anonymous web
+//! account cannot add files to `<IMC RootDir>\Pickup`. Three checks:
+//!
+//! * `Q306957.active-messaging`: `HKLM\SOFTWARE\Microsoft\Exchange` value
+//!   `Active Messaging Use Exchange` must be REG_DWORD 1.
+//! * `Q306957.imc-rootdir`: the IMC service's `Parameters\RootDir` (in the
+//!   current control set) must name the IMC data folder; the pickup folder
+//!   is `<RootDir>\Pickup`.
+//! * `Q306957.pickup-acl`: the anonymous web account (`IUSR_<computer>`
+//!   unless configured otherwise) must have Add — FILE_ADD_FILE, 0x2 — on
+//!   that folder, by Windows' access check over the folder's saved ACL.
+//!
+//! The article does not apply to a server that has neither an Exchange key
+//! in SOFTWARE nor the MSExchangeIMC service in SYSTEM.
 
-use super::{CheckInfo, CheckResult, Rule, Views};
+use super::{CheckInfo, CheckResult, Evidence, Rule, Verdict, Views};
+use crate::acl::rights::{self, FILE_ADD_FILE};
+use crate::acl::{
+    AccessOutcome, AceDecision, FolderAcl, FolderMatch, Token, TokenAccess, Trustee,
+    ace_type, evaluate_for_token, well_known_name,
+};
+use crate::registry::sam::LocalAccounts;
+use crate::registry::{FoundValue, HiveKind, Lookup, RegistryView, reg_type};
+use serde_json::{Value, json};
 
 pub struct Q306957;
 
 pub static RULE: Q306957 = Q306957;
 
-const CHECKS: &[CheckInfo] = &[];
+const ACTIVE_MESSAGING_ID: &str = "Q306957.active-messaging";
+const IMC_ROOTDIR_ID: &str = "Q306957.imc-rootdir";
+const PICKUP_ACL_ID: &str = "Q306957.pickup-acl";
+
+const EXCHANGE_KEY: &str = r"Microsoft\Exchange";
+const ACTIVE_MESSAGING_VALUE: &str = "Active Messaging Use Exchange";
+const IMC_SERVICE_KEY: &str = r"CurrentControlSet\Services\MSExchangeIMC";
+const IMC_PARAMETERS_KEY: &str = r"CurrentControlSet\Services\MSExchangeIMC\Parameters";
+const ROOTDIR_VALUE: &str = "RootDir";
+
+const CHECKS: &[CheckInfo] = &[
+    CheckInfo {
+        id: ACTIVE_MESSAGING_ID,
+        title: "Active Messaging uses Exchange",
+        needs: "SOFTWARE hive (or an export of HKLM\\SOFTWARE\\Microsoft\\Exchange)",
+    },
+    CheckInfo {
+        id: IMC_ROOTDIR_ID,
+        title: "The Internet Mail Connector's RootDir is set",
+        needs: "SYSTEM hive (or an export of the MSExchangeIMC service key)",
+    },
+    CheckInfo {
+        id: PICKUP_ACL_ID,
+        title: "The anonymous web account may add files to <RootDir>\\Pickup",
+        needs: "an ACL snapshot of <RootDir>\\Pickup, SYSTEM (RootDir, computer name), \
+                and a SAM hive for the account's SID and groups",
+    },
+];
 
 impl Rule for Q306957 {
     fn article(&self) -> &'static str {
         "Q306957"
     }
+
     fn title(&self) -> &'static str {
         "XADM: Mail Sent to Exchange Server with CDONTS ASP Not Delivered"
     }
+
     fn checks(&self) -> &'static [CheckInfo] {
         CHECKS
     }
+
     fn evaluate(&self, views: &Views) -> Vec<CheckResult> {
-        let _ = views;
-        Vec::new()
+        if let Some(why) = not_applicable(views.registry) {
+            return CHECKS
+                .iter()
+                .map(|info| CheckResult {
+                    id: info.id.to_string(),
+                    verdict: Verdict::NotApplicable,
+                    summary: why.clone(),
+                    evidence: Evidence::new(),
+                    remediation: None,
+                })
+                .collect();
+        }
+        let (rootdir_check, pickup_folder) = check_imc_rootdir(views.registry);
+        vec![
+            check_active_messaging(views.registry),
+            rootdir_check,
+            check_pickup_acl(views, pickup_folder),
+        ]
+    }
+}
+
+/// The article applies unless both hives are there and neither the
+/// Exchange key nor the IMC service exists.
+fn not_applicable(registry: &RegistryView) -> Option<String> {
+    let exchange = registry.read_key(HiveKind::Software, EXCHANGE_KEY);
+    let imc = registry.read_key(HiveKind::System, IMC_SERVICE_KEY);
+    match (exchange, imc) {
+        (Lookup::NotFound { .. }, Lookup::NotFound { .. }) => Some(
+            "Not an Exchange IMC server: neither HKLM\\SOFTWARE\\Microsoft\\Exchange nor the \
+             MSExchangeIMC service exists"
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
+fn evidence(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Evidence {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn found_value_evidence(found: &FoundValue) -> Evidence {
+    evidence([
+        ("source", json!(found.origin)),
+        ("key", json!(found.key_path)),
+        ("value", json!(found.value.name)),
+        ("type", json!(found.value.type_name())),
+        ("data", found.value.data_json()),
+    ])
+}
+
+/// The `unknown` result for a lookup that found no data or damaged data.
+fn unknown_lookup(id: &str, what: &str, problem: String, no_data: bool) -> CheckResult {
+    let summary = if no_data {
+        format!("Cannot check {what}: {problem}")
+    } else {
+        format!("Cannot check {what}: the hive is damaged where it is stored")
+    };
+    CheckResult {
+        id: id.to_string(),
+        verdict: Verdict::Unknown,
+        summary,
+        evidence: evidence([("problem", json!(problem))]),
+        remediation: None,
+    }
+}
+
+fn check_active_messaging(registry: &RegistryView) -> CheckResult {
+    const FIX: &str = r#"reg add "HKLM\SOFTWARE\Microsoft\Exchange" /v "Active Messaging Use Exchange" /t REG_DWORD /d 1 /f"#;
+    let fail = |summary: String, evidence: Evidence| CheckResult {
+        id: ACTIVE_MESSAGING_ID.to_string(),
+        verdict: Verdict::Fail,
+        summary,
+        evidence,
+        remediation: Some(FIX.to_string()),
+    };
+    match registry.read_value(HiveKind::Software, EXCHANGE_KEY, ACTIVE_MESSAGING_VALUE) {
+        Lookup::Found(found) => {
+            let ev = found_value_evidence(&found);
+            let value = &found.value;
+            if value.type_code == reg_type::DWORD && value.as_dword() == Some(1) {
+                CheckResult {
+                    id: ACTIVE_MESSAGING_ID.to_string(),
+                    verdict: Verdict::Pass,
+                    summary: "Active Messaging Use Exchange is REG_DWORD 1".to_string(),
+                    evidence: ev,
+                    remediation: None,
+                }
+            } else {
+                let data = crate::report::evidence_text(&value.data_json());
+                fail(
+                    format!(
+                        "Active Messaging Use Exchange is {} {data}, not REG_DWORD 1",
+                        value.type_name()
+                    ),
+                    ev,
+                )
+            }
+        }
+        Lookup::NotFound { missing } => fail(
+            format!("Active Messaging Use Exchange is missing ({missing})"),
+            evidence([
+                ("key", json!(format!("HKLM\\SOFTWARE\\{EXCHANGE_KEY}"))),
+                ("value", json!(ACTIVE_MESSAGING_VALUE)),
+                ("missing", json!(missing)),
+            ]),
+        ),
+        Lookup::NoData { reason } => {
+            unknown_lookup(ACTIVE_MESSAGING_ID, ACTIVE_MESSAGING_VALUE, reason, true)
+        }
+        Lookup::Failed(error) => unknown_lookup(
+            ACTIVE_MESSAGING_ID,
+            ACTIVE_MESSAGING_VALUE,
+            error.to_string(),
+            false,
+        ),
+    }
+}
+
+/// The pickup folder when RootDir is known, else why it is not.
+type PickupFolder = Result<String, String>;
+
+fn check_imc_rootdir(registry: &RegistryView) -> (CheckResult, PickupFolder) {
+    const FIX: &str = "Repair the Internet Mail Service (IMC) installation so that \
+        HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeIMC\\Parameters has RootDir \
+        naming its data folder (by default C:\\exchsrvr\\imcdata), e.g. \
+        reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeIMC\\Parameters\" \
+        /v RootDir /t REG_SZ /d \"C:\\exchsrvr\\imcdata\" /f";
+    let control_set = registry.control_set();
+    let with_control_set = |mut ev: Evidence| {
+        ev.insert("control_set".into(), json!(control_set.name));
+        ev.insert("control_set_from".into(), json!(control_set.how));
+        ev
+    };
+    let result = |verdict: Verdict, summary: String, ev: Evidence| CheckResult {
+        id: IMC_ROOTDIR_ID.to_string(),
+        remediation: (verdict == Verdict::Fail).then(|| FIX.to_string()),
+        verdict,
+        summary,
+        evidence: ev,
+    };
+
+    let found = match registry.read_value(HiveKind::System, IMC_PARAMETERS_KEY, ROOTDIR_VALUE) {
+        Lookup::Found(found) => found,
+        Lookup::NotFound { missing } => {
+            let key = IMC_PARAMETERS_KEY.replacen(
+                "CurrentControlSet",
+                control_set.name.as_deref().unwrap_or("CurrentControlSet"),
+                1,
+            );
+            let ev = with_control_set(evidence([
+                ("key", json!(format!("HKLM\\SYSTEM\\{key}"))),
+                ("value", json!(ROOTDIR_VALUE)),
+                ("missing", json!(missing)),
+            ]));
+            let summary = format!("The IMC's RootDir is missing ({missing})");
+            return (result(Verdict::Fail, summary.clone(), ev), Err(summary));
+        }
+        Lookup::NoData { reason } => {
+            let mut check = unknown_lookup(IMC_ROOTDIR_ID, "RootDir", reason, true);
+            check.evidence = with_control_set(check.evidence);
+            let why = check.summary.clone();
+            return (check, Err(why));
+        }
+        Lookup::Failed(error) => {
+            let mut check = unknown_lookup(IMC_ROOTDIR_ID, "RootDir", error.to_string(), false);
+            check.evidence = with_control_set(check.evidence);
+            let why = check.summary.clone();
+            return (check, Err(why));
+        }
+    };
+
+    let mut ev = with_control_set(found_value_evidence(&found));
+    let value = &found.value;
+    let text = match value.type_code {
+        reg_type::SZ | reg_type::EXPAND_SZ => value.as_string().map(|t| t.trim().to_string()),
+        _ => None,
+    };
+    let Some(text) = text else {
+        let summary = format!("RootDir is {}, not a string naming a folder", value.type_name());
+        return (result(Verdict::Fail, summary.clone(), ev), Err(summary));
+    };
+    if text.is_empty() {
+        let summary = "RootDir is empty".to_string();
+        return (result(Verdict::Fail, summary.clone(), ev), Err(summary));
+    }
+
+    let (expanded, fully_expanded) = if value.type_code == reg_type::EXPAND_SZ {
+        let expansion = registry.expand(&text);
+        ev.insert("expanded".into(), json!(expansion.text));
+        if !expansion.unexpanded.is_empty() {
+            ev.insert("unexpanded_variables".into(), json!(expansion.unexpanded));
+        }
+        let complete = expansion.unexpanded.is_empty();
+        (expansion.text, complete)
+    } else {
+        (text.clone(), true)
+    };
+    let pickup = normalize_windows_path(&format!("{expanded}\\Pickup"));
+    ev.insert("pickup_folder".into(), json!(pickup));
+    let folder = if fully_expanded {
+        Ok(pickup.clone())
+    } else {
+        Err(format!(
+            "RootDir {text} has variables that cannot be expanded from this bundle"
+        ))
+    };
+    let summary = format!("IMC RootDir is {text}; pickup folder {pickup}");
+    (result(Verdict::Pass, summary, ev), folder)
+}
+
+fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
+    let unknown = |summary: String, ev: Evidence| CheckResult {
+        id: PICKUP_ACL_ID.to_string(),
+        verdict: Verdict::Unknown,
+        summary,
+        evidence: ev,
+        remediation: None,
+    };
+    let folder = match pickup_folder {
+        Ok(folder) => folder,
+        Err(why) => {
+            return unknown(
+                format!("The pickup folder is not known: {why}"),
+                evidence([("problem", json!(why))]),
+            );
+        }
+    };
+    let computer_name = views.registry.computer_name();
+    let account_name = match (&views.options.anonymous_account, &computer_name) {
+        (Some(configured), _) => configured.clone(),
+        (None, Some(computer)) => format!("IUSR_{computer}"),
+        (None, None) => {
+            return unknown(
+                "The anonymous web account cannot be named: the computer name is unknown \
+                 (give it with --anonymous-account)"
+                    .to_string(),
+                evidence([("folder", json!(folder))]),
+            );
+        }
+    };
+
+    let matches = views.acl.find(&folder);
+    let mut ev = evidence([
+        ("folder", json!(folder)),
+        ("account", json!(account_name)),
+    ]);
+    if matches.is_empty() {
+        let known: Vec<&str> = views.acl.folders.iter().map(|f| f.path.as_str()).collect();
+        ev.insert("snapshots_in_bundle".into(), json!(known));
+        return unknown(format!("No ACL snapshot of {folder} in the bundle"), ev);
+    }
+    ev.insert(
+        "snapshots".into(),
+        Value::Array(matches.iter().map(|(acl, how)| snapshot_evidence(acl, how)).collect()),
+    );
+    let (first, _) = matches[0];
+    if matches.iter().any(|(acl, _)| !same_acl(acl, first)) {
+        return unknown(
+            format!("Snapshots of {folder} disagree; cannot tell which is current"),
+            ev,
+        );
+    }
+
+    let token = Token::anonymous(&account_name, views.accounts);
+    ev.insert("token".into(), token_evidence(&token, views.accounts));
+    match evaluate_for_token(&first.descriptor, &token, FILE_ADD_FILE) {
+        TokenAccess::Decided { outcome, variants } => {
+            add_outcome_evidence(&mut ev, &outcome, views.accounts);
+            if !variants.is_empty() {
+                ev.insert("assumptions_tried".into(), json!(variants));
+            }
+            if outcome.granted {
+                CheckResult {
+                    id: PICKUP_ACL_ID.to_string(),
+                    verdict: Verdict::Pass,
+                    summary: format!(
+                        "{account_name} has Add on {folder}{}",
+                        deciding_words(&outcome, views.accounts)
+                    ),
+                    evidence: ev,
+                    remediation: None,
+                }
+            } else {
+                let remediation =
+                    acl_remediation(&folder, &account_name, computer_name.as_deref(), &outcome, views.accounts);
+                CheckResult {
+                    id: PICKUP_ACL_ID.to_string(),
+                    verdict: Verdict::Fail,
+                    summary: format!(
+                        "{account_name} lacks Add on {folder}{}",
+                        deciding_words(&outcome, views.accounts)
+                    ),
+                    evidence: ev,
+                    remediation: Some(remediation),
+                }
+            }
+        }
+        TokenAccess::Undecided { outcomes } => {
+            let tried: Vec<Value> = outcomes
+                .iter()
+                .map(|(assumption, outcome)| {
+                    json!({
+                        "assumption": assumption,
+                        "add_granted": outcome.granted,
+                        "effective_mask": format!("0x{:08x}", outcome.effective_mask),
+                    })
+                })
+                .collect();
+            ev.insert("outcomes".into(), Value::Array(tried));
+            unknown(
+                format!(
+                    "Whether {account_name} has Add on {folder} depends on which account the ACL's \
+                     unresolved SIDs are (no SAM hive to tell)"
+                ),
+                ev,
+            )
+        }
+    }
+}
+
+/// Two snapshots agree when their DACLs and owners are the same, whatever
+/// names the snapshot printed.
+fn same_acl(a: &FolderAcl, b: &FolderAcl) -> bool {
+    let strip = |acl: &FolderAcl| {
+        let mut descriptor = acl.descriptor.clone();
+        if let crate::acl::Dacl::Entries(aces) = &mut descriptor.dacl {
+            for ace in aces {
+                ace.display_name = None;
+            }
+        }
+        descriptor.control = None;
+        descriptor.group = None;
+        descriptor
+    };
+    strip(a) == strip(b)
+}
+
+fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
+    let matched = match how {
+        FolderMatch::ExactPath => "exact path".to_string(),
+        FolderMatch::TrailingComponents { components } => format!(
+            "relative name '{}' matched the last {components} component(s)",
+            acl.path
+        ),
+    };
+    json!({
+        "source": acl.origin,
+        "line": acl.line,
+        "path": acl.path,
+        "form": acl.form,
+        "matched": matched,
+        "sddl": acl.sddl,
+    })
+}
+
+/// A principal's name: well-known, from SAM, or as the snapshot printed it.
+fn principal_name(trustee: &Trustee, display: Option<&str>, accounts: Option<&LocalAccounts>) -> Option<String> {
+    if let Some(name) = display {
+        return Some(name.to_string());
+    }
+    let Trustee::Sid(sid) = trustee else {
+        return None;
+    };
+    if let Some(name) = well_known_name(sid) {
+        return Some(name.to_string());
+    }
+    let accounts = accounts?;
+    let text = sid.to_string();
+    accounts
+        .users
+        .iter()
+        .find(|u| u.sid.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&text)))
+        .map(|u| u.name.clone())
+        .or_else(|| {
+            accounts
+                .groups
+                .iter()
+                .find(|g| g.sid.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&text)))
+                .map(|g| g.name.clone())
+        })
+}
+
+fn token_evidence(token: &Token, accounts: Option<&LocalAccounts>) -> Value {
+    let _ = accounts;
+    serde_json::to_value(token).unwrap_or(Value::Null)
+}
+
+fn ace_words(decision: &AceDecision, accounts: Option<&LocalAccounts>) -> String {
+    let kind = if decision.ace.ace_type == ace_type::ACCESS_DENIED {
+        "deny"
+    } else {
+        "allow"
+    };
+    let who = principal_name(&decision.ace.trustee, decision.ace.display_name.as_deref(), accounts)
+        .unwrap_or_else(|| decision.ace.trustee.to_string());
+    format!("ACE #{} ({kind} {who})", decision.index + 1)
+}
+
+fn deciding_words(outcome: &AccessOutcome, accounts: Option<&LocalAccounts>) -> String {
+    let relevant: Vec<&AceDecision> = outcome
+        .deciding_aces
+        .iter()
+        .filter(|d| (d.granted | d.denied) & FILE_ADD_FILE != 0)
+        .collect();
+    match relevant.first() {
+        Some(d) if d.denied & FILE_ADD_FILE != 0 => {
+            format!(": denied by {}", ace_words(d, accounts))
+        }
+        Some(d) => format!(", granted by {}", ace_words(d, accounts)),
+        None if outcome.granted => " (the DACL grants everything)".to_string(),
+        None => ": no ACE grants it to the account or its groups".to_string(),
+    }
+}
+
+fn add_outcome_evidence(ev: &mut Evidence, outcome: &AccessOutcome, accounts: Option<&LocalAccounts>) {
+    ev.insert(
+        "effective_mask".into(),
+        json!(format!("0x{:08x}", outcome.effective_mask)),
+    );
+    ev.insert(
+        "effective_rights".into(),
+        json!(rights::describe(outcome.effective_mask)),
+    );
+    ev.insert("add_granted".into(), json!(outcome.granted));
+    let deciding: Vec<Value> = outcome
+        .deciding_aces
+        .iter()
+        .map(|d| {
+            json!({
+                "ace": d.index + 1,
+                "type": if d.ace.ace_type == ace_type::ACCESS_DENIED { "deny" } else { "allow" },
+                "trustee": d.ace.trustee.to_string(),
+                "name": principal_name(&d.ace.trustee, d.ace.display_name.as_deref(), accounts),
+                "mask": format!("0x{:08x}", d.ace.mask),
+                "flags": format!("0x{:02x}", d.ace.flags),
+                "granted": format!("0x{:08x}", d.granted),
+                "denied": format!("0x{:08x}", d.denied),
+            })
+        })
+        .collect();
+    ev.insert("deciding_aces".into(), Value::Array(deciding));
+}
+
+fn acl_remediation(
+    folder: &str,
+    account: &str,
+    computer: Option<&str>,
+    outcome: &AccessOutcome,
+    accounts: Option<&LocalAccounts>,
+) -> String {
+    let principal = match computer {
+        Some(computer) if !account.contains('\\') => format!("{computer}\\{account}"),
+        _ => account.to_string(),
+    };
+    let mut lines = vec![format!(
+        "icacls \"{folder}\" /grant \"{principal}:(AD,WD,X)\""
+    )];
+    for deny in outcome
+        .deciding_aces
+        .iter()
+        .filter(|d| d.denied & FILE_ADD_FILE != 0)
+    {
+        let who = principal_name(&deny.ace.trustee, deny.ace.display_name.as_deref(), accounts)
+            .unwrap_or_else(|| deny.ace.trustee.to_string());
+        lines.push(format!(
+            "The deny entry for {who} (ACE #{}) takes Add away even after the grant: remove it \
+             (icacls \"{folder}\" /remove:d \"{who}\") or keep {principal} out of it",
+            deny.index + 1
+        ));
+    }
+    lines.push(format!(
+        "Windows NT 4.0 (no icacls): in Windows Explorer right-click {folder}, Properties, \
+         Security, Permissions, add {principal} and give it Add permission"
+    ));
+    lines.join("\n")
+}
+
+/// Resolves `.` and `..` and tidies separators in a Windows path, keeping
+/// its drive or UNC prefix (`C:\a\..\b\` -> `C:\b`).
+pub fn normalize_windows_path(path: &str) -> String {
+    let path = path.trim().replace('/', "\\");
+    let (prefix, rest) = if let Some(unc) = path.strip_prefix("\\\\") {
+        ("\\\\".to_string(), unc.to_string())
+    } else if path.len() >= 2 && path.as_bytes()[1] == b':' && path.is_char_boundary(2) {
+        (format!("{}\\", &path[..2]), path[2..].to_string())
+    } else {
+        (String::new(), path.clone())
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rest.split('\\') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("{prefix}{}", parts.join("\\"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_windows_path;
+
+    #[test]
+    fn paths_are_normalised_before_matching() {
+        assert_eq!(
+            normalize_windows_path(r"C:\WINNT\..\exchsrvr\imcdata\.\Pickup\"),
+            r"C:\exchsrvr\imcdata\Pickup"
+        );
+        assert_eq!(normalize_windows_path("D:/x//y"), r"D:\x\y");
+        assert_eq!(normalize_windows_path(r"C:\..\.."), r"C:\");
+        assert_eq!(normalize_windows_path(r"\\srv\share\a\..\b"), r"\\srv\share\b");
     }
 }

@@ -1,0 +1,218 @@
+//! The command line: argument definitions and the `analyze` driver.
+//! This is the edge: errors here are `anyhow`, and the exit status is
+//! decided from what the reports say, after every bundle is done.
+
+use crate::analyze::{AnalyzeOptions, analyze_location};
+use crate::bundle::{self, BundleLocation, Limits};
+use crate::report::{self, BundleReport, Format};
+use crate::rules::RuleOptions;
+use clap::{Args, Parser, Subcommand};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Exit status for bad usage or when no input could be opened at all.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hivetriage",
+    version,
+    about = "Reads customers' support bundles (registry hives, ACL snapshots) offline and \
+             evaluates knowledge-base articles against them",
+    after_help = "Examples:\n  hivetriage analyze samples/healthy.zip\n  \
+                  hivetriage analyze --format jsonl -j 2 incoming/\n\n\
+                  Exit status: 0 all pass or not applicable, 1 a check fails, \
+                  3 something is unknown or a bundle is unreadable, 2 bad usage or no input could be opened."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate the rules against one or more bundles.
+    #[command(after_help = "Examples:\n  \
+        hivetriage analyze samples/healthy.zip\n  \
+        hivetriage analyze --format json case123.zip\n  \
+        hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
+        hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n\n\
+        Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
+        3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
+        no input could be opened at all.")]
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Bundles: .zip files, bundle directories, or folders of bundles.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+
+    /// The anonymous web account, when it is not IUSR_<ComputerName>.
+    #[arg(long, value_name = "NAME")]
+    pub anonymous_account: Option<String>,
+
+    /// Bundles analyzed in parallel (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Largest inflated size accepted for one bundle entry (bytes; K, M, G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_entry_size: u64,
+}
+
+/// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (e.g. 1073741824, 512M, 1G)"))?;
+    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => return Err(format!("unknown size unit '{other}' (use K, M or G)")),
+    };
+    number
+        .checked_mul(factor)
+        .filter(|&size| size > 0)
+        .ok_or_else(|| format!("'{text}' is not a usable size"))
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(args) => run_analyze(args),
+    }
+}
+
+fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+    let discovered = bundle::discover(&args.inputs, &|path, prefix| {
+        crate::source::is_registry_data(&path.to_string_lossy(), prefix)
+    });
+    let mut locations = Vec::new();
+    let mut unopened = Vec::new();
+    for item in discovered {
+        match item {
+            Ok(location) => locations.push(location),
+            Err(error) => {
+                eprintln!("hivetriage: {error}");
+                unopened.push(error);
+            }
+        }
+    }
+    if locations.is_empty() {
+        eprintln!("hivetriage: no input could be opened");
+        return Ok(EXIT_USAGE);
+    }
+
+    let options = AnalyzeOptions {
+        limits: Limits {
+            max_entry_size: args.max_entry_size,
+            ..Limits::default()
+        },
+        rules: RuleOptions {
+            anonymous_account: args.anonymous_account,
+        },
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    // Inputs that could not be opened are reported like unreadable bundles,
+    // so a batch's output accounts for every input.
+    let mut reports: Vec<BundleReport> = unopened
+        .iter()
+        .map(|error| BundleReport::unreadable(&error.path, error.to_string()))
+        .collect();
+    if args.format == Format::Jsonl {
+        for report in &reports {
+            report::write_jsonl_line(&mut out, report)?;
+        }
+    }
+    let analyzed = analyze_all(&locations, &options, jobs, |report| {
+        if args.format == Format::Jsonl {
+            // Streamed as each bundle finishes; a closed pipe ends output.
+            let _ = report::write_jsonl_line(&mut out, report).and_then(|_| out.flush());
+        }
+    });
+    reports.extend(analyzed);
+
+    match args.format {
+        Format::Jsonl => {}
+        Format::Json => report::write_json(&mut out, &reports)?,
+        Format::Csv => report::write_csv(&mut out, &reports)?,
+        Format::Markdown => report::write_markdown(&mut out, &reports)?,
+        Format::Table => report::write_table(&mut out, &reports)?,
+    }
+    out.flush()?;
+    Ok(report::exit_code(&reports))
+}
+
+/// Analyzes bundles on `jobs` threads; `on_done` sees each report as it
+/// finishes (in completion order); the result is in input order.
+fn analyze_all(
+    locations: &[BundleLocation],
+    options: &AnalyzeOptions,
+    jobs: usize,
+    mut on_done: impl FnMut(&BundleReport),
+) -> Vec<BundleReport> {
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<(usize, BundleReport)>();
+    let mut slots: Vec<Option<BundleReport>> = (0..locations.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(locations.len()) {
+            let sender = sender.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(location) = locations.get(index) else {
+                        break;
+                    };
+                    let report = analyze_location(location, options);
+                    if sender.send((index, report)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for (index, report) in receiver {
+            on_done(&report);
+            slots[index] = Some(report);
+        }
+    });
+    slots.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_accept_plain_bytes_and_binary_suffixes() {
+        assert_eq!(parse_size("1073741824"), Ok(1 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+}
