@@ -58,6 +58,13 @@ impl EntryBytes {
     }
 }
 
+/// Shows the length only: entries may be hundreds of MiB.
+impl std::fmt::Debug for EntryBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EntryBytes({} bytes)", self.len())
+    }
+}
+
 impl From<Vec<u8>> for EntryBytes {
     fn from(bytes: Vec<u8>) -> Self {
         EntryBytes(Box::new(bytes))

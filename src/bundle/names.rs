@@ -44,11 +44,25 @@ pub(crate) fn show_name(stored: &str, not_utf8: bool) -> ShownName {
         // and cannot garble a terminal.
         Some(format!(
             "unusual name \"{}\": {} (harmless: entries are only read in memory, never extracted)",
-            stored.escape_debug(),
+            escape_controls(stored),
             reasons.join(", ")
         ))
     };
     ShownName { name, warning }
+}
+
+/// The name with control characters (NUL, ESC, newlines...) written as
+/// escapes and everything else, backslashes included, as it is.
+fn escape_controls(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// `C:` or `c:` at the start (a Windows drive, relative or absolute).
@@ -138,6 +152,6 @@ mod tests {
             text.contains("drive letter") && text.contains("`..`"),
             "{text}"
         );
-        assert!(text.contains("C:\\\\..\\\\x"), "stored form quoted: {text}");
+        assert!(text.contains("\"C:\\..\\x\""), "stored form quoted: {text}");
     }
 }

@@ -69,7 +69,7 @@ impl<R: Read + Seek> ZipBundle<R> {
             }
             other => BundleError::NotAZip {
                 path: display_name.to_string(),
-                detail: describe_zip_error(&other),
+                detail: describe_not_a_zip(&other),
             },
         })?;
 
@@ -226,6 +226,22 @@ fn join_warning(warning: Option<String>, note: &str) -> String {
         Some(warning) => format!("{warning}; {note}"),
         None => note.to_string(),
     }
+}
+
+/// Why a file is not a readable zip, in words, with the crate's reason.
+fn describe_not_a_zip(e: &ZipError) -> String {
+    let reason = describe_zip_error(e);
+    // The crate names the record it was looking for; say what that means.
+    let meaning = if reason.contains("EOCD") || reason.contains("Unexpected end") {
+        "no zip directory at its end, so not a zip or one cut short"
+    } else if matches!(e, ZipError::Io(_)) {
+        "cut short"
+    } else if matches!(e, ZipError::UnsupportedArchive(_)) {
+        "a kind of zip that cannot be read"
+    } else {
+        "its zip directory is damaged"
+    };
+    format!("{meaning} ({reason})")
 }
 
 /// A zip error in words, without the crate's generic prefixes.
