@@ -10,7 +10,7 @@ use std::path::Path;
 use hivetriage::bundle::{self, Bundle, BundleError, EntryError, Limits, open_zip_bytes};
 use hivetriage::fixture::zip::{
     FLAG_ENCRYPTED, METHOD_BZIP2, RawEntry, bomb_entry, raw_zip, truncated, with_corrupt_data,
-    with_declared_size, zip_bomb, zip_bytes, zip_bytes_stored, zip_with_folders,
+    with_declared_size, zip_bomb, zip_bytes, zip_bytes_stored, zip_with_folders, zip_with_symlink,
 };
 
 // ---- a per-thread allocation meter (tests run on parallel threads) ----
@@ -305,6 +305,20 @@ fn folder_entries_are_left_out() {
         &[("Reg/SYSTEM", b"regf")],
     ));
     assert_eq!(names(bundle.as_ref()), ["Reg/SYSTEM"]);
+}
+
+#[test]
+fn symlink_entries_are_only_bytes() {
+    let mut bundle = open_bytes(zip_with_symlink(
+        "Reg/SYSTEM",
+        "/etc/shadow",
+        &[("Reg/SOFTWARE", b"regf")],
+    ));
+    let index = index_of(bundle.as_ref(), "Reg/SYSTEM");
+    let warning = bundle.entries()[index].name_warning.clone().unwrap();
+    assert!(warning.contains("symbolic link"), "{warning}");
+    assert_eq!(bundle.read_entry(index).unwrap().into_vec(), b"/etc/shadow");
+    assert_eq!(read(bundle.as_mut(), "Reg/SOFTWARE").unwrap(), b"regf");
 }
 
 #[test]

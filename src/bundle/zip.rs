@@ -104,6 +104,13 @@ impl<R: Read + Seek> ZipBundle<R> {
                     &format!("named like a folder but holds {} bytes", entry.size()),
                 ));
             }
+            if entry.is_symlink() {
+                // Its bytes are the link's target path; nothing is followed.
+                warning = Some(join_warning(
+                    warning,
+                    "stored as a symbolic link (its bytes are the target's path)",
+                ));
+            }
             entries.push(EntryInfo {
                 name: shown.name,
                 declared_size: Some(entry.size()),
