@@ -1,12 +1,32 @@
 //! Bundles: a `.zip` read in memory or a directory, listed as entries and
 //! read within limits. Nothing is ever extracted or written to disk, so an
 //! entry's name is only a name.
+//!
+//! * [`open`] turns a path into a [`Bundle`]: a directory lists every file
+//!   below it; anything else is read as a zip through its file handle (the
+//!   zip is never loaded whole and never extracted). [`open_zip_bytes`] does
+//!   the same for a zip already in memory (tests, fuzzing).
+//! * Entry names use `/` separators: a `\` stored by a Windows zip tool is
+//!   shown as `/` (the only change made to a stored name). A name that is
+//!   unusual (`..`, absolute, drive letter, control characters) is kept as
+//!   stored and explained in [`EntryInfo::name_warning`].
+//! * Every read is bounded by [`Limits`], whatever the zip's headers claim:
+//!   a declared size or ratio over the limits is refused before inflating,
+//!   and inflation stops one byte past the size limit or as soon as the
+//!   actual ratio passes its bound. A prefix within the size limit is read
+//!   from any entry (so an oversized entry can still be recognised), under
+//!   the same ratio bound. One refused or broken entry never stops the
+//!   others from being read.
 
 mod dir;
 mod discover;
+mod names;
+mod read;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
+pub use read::RATIO_CHECK_FLOOR;
+pub use zip::open_zip_bytes;
 
 use std::path::Path;
 
@@ -38,6 +58,13 @@ impl EntryBytes {
     }
 }
 
+/// Shows the length only: entries may be hundreds of MiB.
+impl std::fmt::Debug for EntryBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EntryBytes({} bytes)", self.len())
+    }
+}
+
 impl From<Vec<u8>> for EntryBytes {
     fn from(bytes: Vec<u8>) -> Self {
         EntryBytes(Box::new(bytes))
@@ -55,13 +82,14 @@ impl std::ops::Deref for EntryBytes {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryInfo {
     /// The name as stored (zip) or the path relative to the bundle
-    /// directory, with `/` separators.
+    /// directory, with `/` separators (a stored `\` is shown as `/`).
     pub name: String,
     /// Inflated size as declared by the zip directory, or the file size.
     pub declared_size: Option<u64>,
     /// Compressed size for zip entries.
     pub compressed_size: Option<u64>,
-    /// Why the name is unusual (`..`, absolute, drive letter), if it is.
+    /// Why the name is unusual (`..`, absolute, drive letter, control
+    /// characters, not UTF-8, listed twice), if it is.
     pub name_warning: Option<String>,
 }
 
@@ -93,14 +121,34 @@ pub trait Bundle {
     fn read_prefix(&mut self, index: usize, len: usize) -> Result<Vec<u8>, EntryError>;
     /// The whole entry, within the limits.
     fn read_entry(&mut self, index: usize) -> Result<EntryBytes, EntryError>;
+    /// Problems met while listing the bundle that belong to no one entry
+    /// (a sub-folder that cannot be listed, a symlinked folder not followed,
+    /// names listed twice in a zip's directory).
+    fn warnings(&self) -> &[String] {
+        &[]
+    }
 }
 
-/// Opens a `.zip` file or a directory as one bundle.
+/// Opens a `.zip` file or a directory as one bundle. `display_name` is
+/// the name errors and the report use (the path as given or found).
 pub fn open(
     path: &Path,
     display_name: &str,
     limits: Limits,
 ) -> Result<Box<dyn Bundle>, BundleError> {
-    let _ = (path, display_name, limits);
-    todo!("bundle helper")
+    let metadata = std::fs::metadata(path).map_err(|e| BundleError::Unreadable {
+        path: display_name.to_string(),
+        detail: read::describe_io_error(&e),
+    })?;
+    if metadata.is_dir() {
+        Ok(Box::new(dir::DirBundle::open(path, display_name, limits)?))
+    } else if metadata.is_file() {
+        zip::open_zip_file(path, display_name, limits)
+    } else {
+        // A FIFO or device would block or never end; a bundle is a file.
+        Err(BundleError::Unreadable {
+            path: display_name.to_string(),
+            detail: "neither a regular file nor a directory".to_string(),
+        })
+    }
 }

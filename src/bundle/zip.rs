@@ -1,1 +1,262 @@
-//! Zip bundles, read in memory with the `zip` crate.
+//! Zip bundles, read with the `zip` crate through the open file (or bytes
+//! in memory): only the central directory is read up front; each entry is
+//! inflated on demand, within the limits, into memory.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::path::Path;
+
+use zip::result::ZipError;
+use zip::{CompressionMethod, ZipArchive};
+
+use super::names::{show_name, warn_duplicates};
+use super::read::{EntrySizes, Extent, check_declared, describe_io_error, read_bounded};
+use super::{Bundle, BundleError, EntryBytes, EntryError, EntryInfo, Limits};
+
+/// A zip opened for reading entries.
+pub(crate) struct ZipBundle<R: Read + Seek> {
+    name: String,
+    archive: ZipArchive<R>,
+    entries: Vec<EntryInfo>,
+    /// For each of `entries`, its index in the archive (directories are
+    /// left out of `entries`).
+    archive_index: Vec<usize>,
+    warnings: Vec<String>,
+    limits: Limits,
+}
+
+/// Opens a zip file on disk, reading through a buffered file handle.
+pub(crate) fn open_zip_file(
+    path: &Path,
+    display_name: &str,
+    limits: Limits,
+) -> Result<Box<dyn Bundle>, BundleError> {
+    let file = File::open(path).map_err(|e| BundleError::Unreadable {
+        path: display_name.to_string(),
+        detail: describe_io_error(&e),
+    })?;
+    Ok(Box::new(ZipBundle::open(
+        BufReader::new(file),
+        display_name,
+        limits,
+    )?))
+}
+
+/// Opens a zip held in memory as a bundle (tests, fuzzing, zips inside
+/// other containers). Same checks and limits as a zip file on disk.
+pub fn open_zip_bytes(
+    display_name: &str,
+    bytes: Vec<u8>,
+    limits: Limits,
+) -> Result<Box<dyn Bundle>, BundleError> {
+    Ok(Box::new(ZipBundle::open(
+        Cursor::new(bytes),
+        display_name,
+        limits,
+    )?))
+}
+
+impl<R: Read + Seek> ZipBundle<R> {
+    fn open(reader: R, display_name: &str, limits: Limits) -> Result<Self, BundleError> {
+        let archive = ZipArchive::new(reader).map_err(|e| match e {
+            // The file could not be read: not a statement about its format.
+            ZipError::Io(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
+                BundleError::Unreadable {
+                    path: display_name.to_string(),
+                    detail: describe_io_error(&io),
+                }
+            }
+            other => BundleError::NotAZip {
+                path: display_name.to_string(),
+                detail: describe_not_a_zip(&other),
+            },
+        })?;
+
+        let mut entries = Vec::with_capacity(archive.len());
+        let mut archive_index = Vec::with_capacity(archive.len());
+        for index in 0..archive.len() {
+            // The metadata is in memory already; this cannot fail for an
+            // index below len(), but a failure is skipped, not a panic.
+            let Ok(entry) = archive.by_index_data(index) else {
+                continue;
+            };
+            let raw = entry.name_raw();
+            let (stored, not_utf8) = match std::str::from_utf8(raw) {
+                Ok(text) => (Cow::Borrowed(text), false),
+                // Old Windows zip tools store names in code page 437 (or
+                // the system's code page): the crate decodes them as 437.
+                Err(_) => (
+                    entry
+                        .name()
+                        .unwrap_or_else(|_| String::from_utf8_lossy(raw)),
+                    true,
+                ),
+            };
+            if is_directory_name(&stored) && entry.size() == 0 {
+                continue;
+            }
+            let shown = show_name(&stored, not_utf8);
+            let mut warning = shown.warning;
+            if is_directory_name(&stored) {
+                warning = Some(join_warning(
+                    warning,
+                    &format!("named like a folder but holds {} bytes", entry.size()),
+                ));
+            }
+            if entry.is_symlink() {
+                // Its bytes are the link's target path; nothing is followed.
+                warning = Some(join_warning(
+                    warning,
+                    "stored as a symbolic link (its bytes are the target's path)",
+                ));
+            }
+            entries.push(EntryInfo {
+                name: shown.name,
+                declared_size: Some(entry.size()),
+                compressed_size: Some(entry.compressed_size()),
+                name_warning: warning,
+            });
+            archive_index.push(index);
+        }
+        warn_duplicates(&mut entries);
+
+        let mut warnings = Vec::new();
+        if archive.has_duplicate_names() {
+            warnings.push(
+                "the zip's directory lists the same name more than once; only the last entry \
+                 of each such name is read"
+                    .to_string(),
+            );
+        }
+
+        Ok(ZipBundle {
+            name: display_name.to_string(),
+            archive,
+            entries,
+            archive_index,
+            warnings,
+            limits,
+        })
+    }
+
+    fn read(&mut self, index: usize, extent: Extent) -> Result<Vec<u8>, EntryError> {
+        let (Some(info), Some(&archive_index)) =
+            (self.entries.get(index), self.archive_index.get(index))
+        else {
+            return Err(EntryError::Unreadable {
+                name: format!("{}: entry #{index}", self.name),
+                detail: format!("no such entry (the bundle has {})", self.entries.len()),
+            });
+        };
+        let name = info.name.as_str();
+        let sizes = EntrySizes {
+            declared: info.declared_size.unwrap_or(0),
+            compressed: Some(info.compressed_size.unwrap_or(0)),
+        };
+        if extent.may_pass_limit(&self.limits) {
+            check_declared(name, &sizes, &self.limits)?;
+        }
+
+        let unreadable = |detail: String| EntryError::Unreadable {
+            name: name.to_string(),
+            detail,
+        };
+        let data = self
+            .archive
+            .by_index_data(archive_index)
+            .map_err(|e| unreadable(describe_zip_error(&e)))?;
+        if data.encrypted() {
+            return Err(unreadable(
+                "encrypted with a password; ask for the bundle without one".to_string(),
+            ));
+        }
+        let method = data.compression();
+        if !matches!(
+            method,
+            CompressionMethod::Stored | CompressionMethod::Deflated | CompressionMethod::Deflate64
+        ) {
+            #[allow(deprecated)] // the numeric code is what zip tools show
+            let code = method.to_u16();
+            return Err(unreadable(format!(
+                "compressed with method {code} ({}), which cannot be read here \
+                 (stored, deflate and deflate64 can)",
+                CompressionMethod::name_from_u16(code)
+            )));
+        }
+
+        let mut file = self
+            .archive
+            .by_index(archive_index)
+            .map_err(|e| unreadable(describe_zip_error(&e)))?;
+        read_bounded(&mut file, name, extent, &sizes, &self.limits).map_err(|e| match e {
+            // Inflating failed: bad deflate data, a CRC mismatch, or more
+            // data than the header declared.
+            EntryError::Unreadable { name, detail } => EntryError::Unreadable {
+                name,
+                detail: format!("corrupt zip entry: {detail}"),
+            },
+            refused => refused,
+        })
+    }
+}
+
+impl<R: Read + Seek> Bundle for ZipBundle<R> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn entries(&self) -> &[EntryInfo] {
+        &self.entries
+    }
+
+    fn read_prefix(&mut self, index: usize, len: usize) -> Result<Vec<u8>, EntryError> {
+        self.read(index, Extent::Prefix(len))
+    }
+
+    fn read_entry(&mut self, index: usize) -> Result<EntryBytes, EntryError> {
+        self.read(index, Extent::Whole).map(EntryBytes::from)
+    }
+
+    fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// A name ending in a separator is a folder entry.
+fn is_directory_name(stored: &str) -> bool {
+    stored.ends_with('/') || stored.ends_with('\\')
+}
+
+fn join_warning(warning: Option<String>, note: &str) -> String {
+    match warning {
+        Some(warning) => format!("{warning}; {note}"),
+        None => note.to_string(),
+    }
+}
+
+/// Why a file is not a readable zip, in words, with the crate's reason.
+fn describe_not_a_zip(e: &ZipError) -> String {
+    let reason = describe_zip_error(e);
+    // The crate names the record it was looking for; say what that means.
+    let meaning = if reason.contains("EOCD") || reason.contains("Unexpected end") {
+        "no zip directory at its end, so not a zip or one cut short"
+    } else if matches!(e, ZipError::Io(_)) {
+        "cut short"
+    } else if matches!(e, ZipError::UnsupportedArchive(_)) {
+        "a kind of zip that cannot be read"
+    } else {
+        "its zip directory is damaged"
+    };
+    format!("{meaning} ({reason})")
+}
+
+/// A zip error in words, without the crate's generic prefixes.
+fn describe_zip_error(e: &ZipError) -> String {
+    match e {
+        ZipError::Io(io) => describe_io_error(io),
+        ZipError::InvalidArchive(reason) => reason.to_string(),
+        ZipError::UnsupportedArchive(reason) => format!("unsupported: {reason}"),
+        other => other.to_string(),
+    }
+}

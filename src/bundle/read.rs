@@ -1,0 +1,331 @@
+//! Bounded reading shared by zip and directory bundles: the checks made on
+//! declared sizes before anything is inflated, and a read loop whose buffer
+//! never grows past the limit however much the reader yields.
+
+use std::io::{ErrorKind, Read};
+
+use super::{EntryError, Limits};
+
+/// Inflated size above which the compression ratio is checked. Small
+/// entries may legitimately compress very well (a hive's zero-filled free
+/// space), and inflating a few MiB costs nothing; past this, a ratio above
+/// [`Limits::max_compression_ratio`] marks a likely zip bomb.
+pub const RATIO_CHECK_FLOOR: u64 = 4 << 20;
+
+/// Bytes asked of the reader at a time; the only allocation besides the
+/// result (the "small constant" above the limit).
+const CHUNK: usize = 64 << 10;
+
+/// What is known of an entry before it is read.
+pub(crate) struct EntrySizes {
+    /// Size declared by the zip directory, or the file's size on disk.
+    pub declared: u64,
+    /// Compressed size for zip entries; `None` for plain files.
+    pub compressed: Option<u64>,
+}
+
+/// Refuses an entry from its declared sizes alone, before inflating.
+pub(crate) fn check_declared(
+    name: &str,
+    sizes: &EntrySizes,
+    limits: &Limits,
+) -> Result<(), EntryError> {
+    if sizes.declared > limits.max_entry_size {
+        let what = if sizes.compressed.is_some() {
+            "declares an inflated size of"
+        } else {
+            "is"
+        };
+        return Err(EntryError::Refused {
+            name: name.to_string(),
+            detail: format!(
+                "{what} {} bytes, more than the limit of {} bytes (--max-entry-size)",
+                sizes.declared, limits.max_entry_size
+            ),
+        });
+    }
+    if let Some(compressed) = sizes.compressed
+        && sizes.declared > RATIO_CHECK_FLOOR
+        && ratio_exceeded(sizes.declared, compressed, limits)
+    {
+        return Err(EntryError::Refused {
+            name: name.to_string(),
+            detail: format!(
+                "declares {} bytes inflated from {compressed} compressed bytes, a ratio above \
+                 {}:1 (--max-compression-ratio); likely a zip bomb",
+                sizes.declared, limits.max_compression_ratio
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `inflated` bytes from `compressed` bytes is a ratio above the limit.
+fn ratio_exceeded(inflated: u64, compressed: u64, limits: &Limits) -> bool {
+    u128::from(inflated) > u128::from(compressed) * u128::from(limits.max_compression_ratio)
+}
+
+/// How much of an entry to read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Extent {
+    /// At most this many first bytes.
+    Prefix(usize),
+    /// All of it.
+    Whole,
+}
+
+impl Extent {
+    /// Whether the read may reach past the size limit, so that the checks on
+    /// declared sizes apply. A prefix within the limit is safe to read from
+    /// any entry (it lets the caller tell what an oversized entry is).
+    pub(crate) fn may_pass_limit(self, limits: &Limits) -> bool {
+        match self {
+            Extent::Prefix(len) => len as u64 > limits.max_entry_size,
+            Extent::Whole => true,
+        }
+    }
+}
+
+/// Reads from `reader` within the limits. `sizes` only pre-sizes the
+/// buffer (never past what the limits allow) and gives the compressed size
+/// against which the actual ratio is checked; the bounds hold whatever the
+/// reader yields. Read errors become [`EntryError::Unreadable`].
+pub(crate) fn read_bounded(
+    reader: &mut dyn Read,
+    name: &str,
+    extent: Extent,
+    sizes: &EntrySizes,
+    limits: &Limits,
+) -> Result<Vec<u8>, EntryError> {
+    // One byte past the limit tells "exactly at the limit" from "over it".
+    let over_limit = usize::try_from(limits.max_entry_size.saturating_add(1)).unwrap_or(usize::MAX);
+    let most = match extent {
+        Extent::Prefix(len) if len as u64 <= limits.max_entry_size => len,
+        // A prefix longer than the limit is a whole read: the entry must fit.
+        Extent::Prefix(_) | Extent::Whole => over_limit,
+    };
+    // Past this many bytes the actual ratio is over its bound anyway.
+    let ratio_bound = match sizes.compressed {
+        Some(compressed) => compressed
+            .saturating_mul(limits.max_compression_ratio)
+            .max(RATIO_CHECK_FLOOR),
+        None => u64::MAX,
+    };
+    let presize = sizes.declared.min(ratio_bound).min(most as u64) as usize;
+    let mut out: Vec<u8> = Vec::with_capacity(presize);
+    let mut chunk = vec![0u8; CHUNK.min(most.max(1))];
+
+    while out.len() < most {
+        let want = chunk.len().min(most - out.len());
+        let got = match reader.read(&mut chunk[..want]) {
+            Ok(0) => break,
+            Ok(got) => got,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(EntryError::Unreadable {
+                    name: name.to_string(),
+                    detail: describe_io_error(&e),
+                });
+            }
+        };
+        grow_within(&mut out, got, most);
+        out.extend_from_slice(&chunk[..got]);
+
+        let inflated = out.len() as u64;
+        if let Some(compressed) = sizes.compressed
+            && inflated > RATIO_CHECK_FLOOR
+            && ratio_exceeded(inflated, compressed, limits)
+        {
+            return Err(EntryError::Refused {
+                name: name.to_string(),
+                detail: format!(
+                    "inflates to more than {inflated} bytes from {compressed} compressed bytes, \
+                     a ratio above {}:1 (--max-compression-ratio); likely a zip bomb",
+                    limits.max_compression_ratio
+                ),
+            });
+        }
+    }
+
+    if out.len() as u64 > limits.max_entry_size {
+        return Err(EntryError::Refused {
+            name: name.to_string(),
+            detail: format!(
+                "{} more than {} bytes (--max-entry-size)",
+                if sizes.compressed.is_some() {
+                    "inflates to"
+                } else {
+                    "holds"
+                },
+                limits.max_entry_size
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// Makes room for `more` bytes, doubling as usual but never past `most`,
+/// so the buffer's allocation stays within the limit (+ nothing).
+fn grow_within(out: &mut Vec<u8>, more: usize, most: usize) {
+    let needed = out.len() + more;
+    if needed <= out.capacity() {
+        return;
+    }
+    let target = out
+        .capacity()
+        .saturating_mul(2)
+        .max(needed)
+        .max(CHUNK)
+        .min(most);
+    out.reserve_exact(target - out.len());
+}
+
+/// An I/O error in words, without the "(os error N)" suffix a person
+/// does not need.
+pub(crate) fn describe_io_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that yields `remaining` zero bytes in small uneven reads.
+    struct Zeros {
+        remaining: u64,
+    }
+
+    impl Read for Zeros {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = (buf.len() as u64).min(self.remaining).min(7001) as usize;
+            buf[..n].fill(0);
+            self.remaining -= n as u64;
+            Ok(n)
+        }
+    }
+
+    fn limits(max_entry_size: u64) -> Limits {
+        Limits {
+            max_entry_size,
+            max_compression_ratio: 1000,
+        }
+    }
+
+    fn plain(declared: u64) -> EntrySizes {
+        EntrySizes {
+            declared,
+            compressed: None,
+        }
+    }
+
+    #[test]
+    fn reads_exactly_up_to_the_limit() {
+        let mut reader = Zeros { remaining: 100_000 };
+        let out = read_bounded(
+            &mut reader,
+            "x",
+            Extent::Whole,
+            &plain(100_000),
+            &limits(100_000),
+        )
+        .unwrap();
+        assert_eq!(out.len(), 100_000);
+    }
+
+    #[test]
+    fn one_byte_over_the_limit_is_refused_and_the_buffer_stays_bounded() {
+        let mut reader = Zeros {
+            remaining: 10_000_000,
+        };
+        let err =
+            read_bounded(&mut reader, "x", Extent::Whole, &plain(5), &limits(100_000)).unwrap_err();
+        assert!(matches!(err, EntryError::Refused { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("more than 100000 bytes (--max-entry-size)"),
+            "{err}"
+        );
+        // It stopped one byte past the limit, not at the reader's end.
+        assert_eq!(reader.remaining, 10_000_000 - 100_001);
+    }
+
+    #[test]
+    fn growth_never_allocates_past_the_most_wanted() {
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            grow_within(&mut out, 1000, 50_000);
+            let room = (50_000 - out.len()).min(1000);
+            out.extend(std::iter::repeat_n(0, room));
+            assert!(out.capacity() <= 50_000, "{}", out.capacity());
+        }
+        assert_eq!(out.len(), 50_000);
+    }
+
+    #[test]
+    fn prefix_reads_only_what_is_asked() {
+        let mut reader = Zeros { remaining: 1 << 20 };
+        let out = read_bounded(
+            &mut reader,
+            "x",
+            Extent::Prefix(4096),
+            &plain(1 << 20),
+            &limits(1 << 30),
+        )
+        .unwrap();
+        assert_eq!(out.len(), 4096);
+        assert_eq!(reader.remaining, (1 << 20) - 4096);
+    }
+
+    #[test]
+    fn actual_ratio_is_bounded_past_the_floor() {
+        let mut reader = Zeros { remaining: 1 << 30 };
+        let sizes = EntrySizes {
+            declared: 10,
+            compressed: Some(1000),
+        };
+        let err =
+            read_bounded(&mut reader, "bomb", Extent::Whole, &sizes, &limits(1 << 30)).unwrap_err();
+        assert!(err.to_string().contains("likely a zip bomb"), "{err}");
+        let read = (1u64 << 30) - reader.remaining;
+        assert!(read <= RATIO_CHECK_FLOOR + CHUNK as u64, "read {read}");
+    }
+
+    #[test]
+    fn declared_checks() {
+        let l = limits(1 << 20);
+        assert!(check_declared("a", &plain(1 << 20), &l).is_ok());
+        let err = check_declared("a", &plain((1 << 20) + 1), &l).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a: refused: is 1048577 bytes, more than the limit of 1048576 bytes (--max-entry-size)"
+        );
+        let big = limits(1 << 30);
+        let ratio = |declared, compressed| {
+            check_declared(
+                "b",
+                &EntrySizes {
+                    declared,
+                    compressed: Some(compressed),
+                },
+                &big,
+            )
+        };
+        // Under the floor any ratio is accepted, even from nothing.
+        assert!(ratio(RATIO_CHECK_FLOOR, 0).is_ok());
+        assert!(ratio(RATIO_CHECK_FLOOR + 1, 0).is_err());
+        assert!(ratio(10_000_000, 10_000).is_ok());
+        assert!(ratio(10_000_001, 10_000).is_err());
+    }
+
+    #[test]
+    fn io_errors_lose_the_os_error_number() {
+        let e = std::io::Error::from_raw_os_error(2);
+        let text = describe_io_error(&e);
+        assert!(!text.contains("os error"), "{text}");
+        assert!(!text.is_empty());
+    }
+}
