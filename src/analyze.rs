@@ -56,7 +56,7 @@ struct LoadedHive {
 
 /// Analyzes an opened bundle.
 pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
-    let mut errors: Vec<String> = Vec::new();
+    let mut errors: Vec<String> = bundle.warnings().to_vec();
     let mut sources: Vec<SourceEntry> = Vec::new();
     let entries = bundle.entries().to_vec();
 

@@ -66,6 +66,11 @@ pub struct AnalyzeArgs {
     /// Largest inflated size accepted for one bundle entry (bytes; K, M, G suffixes allowed).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_entry_size: u64,
+
+    /// Largest inflated/compressed ratio accepted for entries over 4 MiB
+    /// (larger ratios are refused as likely zip bombs).
+    #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_compression_ratio)]
+    pub max_compression_ratio: u64,
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -121,7 +126,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let options = AnalyzeOptions {
         limits: Limits {
             max_entry_size: args.max_entry_size,
-            ..Limits::default()
+            max_compression_ratio: args.max_compression_ratio.max(1),
         },
         rules: RuleOptions {
             anonymous_account: args.anonymous_account,
