@@ -731,6 +731,30 @@ fn keys_are_found_case_insensitively_and_keep_their_first_name() {
 }
 
 #[test]
+fn values_are_replaced_case_insensitively_however_many_a_key_has() {
+    let mut builder = HiveBuilder::new();
+    let mut model = Key::new("ROOT");
+    let mut key = Key::new("Values");
+    let builder_key = builder.key("Values");
+    for count in 0..40u32 {
+        let name = format!("Name{count}Ä");
+        builder_key.dword(&name, count);
+        key = key.value(&name, reg_type::DWORD, count.to_le_bytes().to_vec());
+        // Replace an earlier value through another spelling, both while the
+        // key has few values and after it has many.
+        if count == 5 || count == 30 {
+            let earlier = count / 2;
+            builder_key.sz(&format!("NAME{earlier}ä"), "replaced");
+            key.values[earlier as usize].type_code = reg_type::SZ;
+            key.values[earlier as usize].raw = utf16le_with_nul("replaced");
+        }
+    }
+    model = model.subkey(key);
+    let read = read_with_nt_hive(&builder.to_bytes());
+    assert_same_tree(&model, &read, "");
+}
+
+#[test]
 fn largest_length_fields_describe_the_contents() {
     let model = kitchen_sink();
     let written = builder_for(&model, 5).write();
