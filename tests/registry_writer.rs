@@ -416,3 +416,59 @@ fn truncating_a_written_hive_anywhere_never_panics() {
         let _ = file.read_key("ControlSet002\\Services\\MSExchangeIMC\\Parameters");
     }
 }
+
+#[test]
+fn duplicate_subkey_names_keep_the_first_everywhere() {
+    let mut hive = HiveBuilder::new();
+    hive.key("Dup\\First").sz("v", "first");
+    hive.key("Eup\\Second").sz("v", "second");
+    let written = hive.write();
+    let mut bytes = written.bytes.clone();
+    let eup = written.key_cell_offsets["Eup"] as usize;
+    // Rename `Eup` (a compressed name) to `dUP`, a second `Dup`.
+    bytes[eup + 4 + 76..eup + 4 + 79].copy_from_slice(b"dUP");
+    let (file, _) = HiveFile::open("dup", bytes).unwrap();
+    let root = file.read_key("").unwrap().unwrap();
+    assert_eq!(root.subkeys, ["Dup"]);
+    assert_eq!(root.problems.len(), 1);
+    assert!(
+        root.problems[0]
+            .detail
+            .contains("second subkey named 'dUP'"),
+        "{:?}",
+        root.problems
+    );
+    assert!(file.read_key("DUP\\First").unwrap().is_some());
+    assert!(file.read_key("DUP\\Second").unwrap().is_none());
+    let mut paths = Vec::new();
+    file.walk("", &mut |key: &RegKey| {
+        paths.push(key.path.clone());
+        WalkControl::Continue
+    })
+    .unwrap();
+    assert_eq!(paths, ["", "Dup", "Dup\\First"]);
+}
+
+#[test]
+fn a_subkey_without_a_name_is_a_problem_not_a_path() {
+    let mut hive = HiveBuilder::new();
+    hive.key("Named\\Below");
+    hive.key("Policy\\PolAcDmN");
+    let written = hive.write();
+    let mut bytes = written.bytes.clone();
+    let policy = written.key_cell_offsets["Policy"] as usize;
+    bytes[policy + 4 + 72..policy + 4 + 74].copy_from_slice(&0u16.to_le_bytes());
+    let (file, _) = HiveFile::open("noname", bytes).unwrap();
+    let root = file.read_key("").unwrap().unwrap();
+    assert_eq!(root.subkeys, ["Named"]);
+    assert_eq!(root.problems.len(), 1);
+    assert_eq!(root.problems[0].offset, Some(policy as u64));
+    let mut paths = Vec::new();
+    file.walk("", &mut |key: &RegKey| {
+        paths.push(key.path.clone());
+        WalkControl::Continue
+    })
+    .unwrap();
+    assert_eq!(paths, ["", "Named", "Named\\Below"]);
+    assert!(file.read_key("PolAcDmN").unwrap().is_none());
+}

@@ -419,6 +419,20 @@ impl HiveFile {
                     let slot = &mut key.subkeys[named];
                     slot.clear();
                     name.push_to(slot);
+                    if slot.is_empty() || slot.contains('\\') {
+                        // Windows allows neither; no path could name it.
+                        let problem = format!(
+                            "subkey #{index}: its name '{}' is empty or holds a backslash, so no path reaches it; not read",
+                            printable(slot)
+                        );
+                        key.problems.push(LookupError {
+                            file: self.origin.clone(),
+                            key_path: key.path.clone(),
+                            offset: Some(file_offset(offset)),
+                            detail: problem,
+                        });
+                        continue;
+                    }
                     named += 1;
                     children.push(offset);
                 }
@@ -431,7 +445,44 @@ impl HiveFile {
             }
         }
         key.subkeys.truncate(named);
+        self.drop_duplicate_subkeys(key, children);
         Ok(())
+    }
+
+    /// Windows never stores two subkeys with one name; a damaged hive may.
+    /// Lookups find the first, so the walk and `subkeys` keep only the
+    /// first too (the others become problems) and every listed path reads
+    /// back. Sorted lists (the normal case) prove there are none cheaply.
+    fn drop_duplicate_subkeys(&self, key: &mut RegKey, children: &mut Vec<u32>) {
+        let strictly_sorted = key
+            .subkeys
+            .windows(2)
+            .all(|pair| compare_names(&pair[0], &pair[1]) == std::cmp::Ordering::Less);
+        if strictly_sorted {
+            return;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(key.subkeys.len());
+        let mut keep = Vec::with_capacity(key.subkeys.len());
+        for (index, name) in key.subkeys.iter().enumerate() {
+            let folded: String = name.chars().map(super::upcase).collect();
+            let first = seen.insert(folded);
+            if !first {
+                key.problems.push(LookupError {
+                    file: self.origin.clone(),
+                    key_path: key.path.clone(),
+                    offset: Some(file_offset(children[index])),
+                    detail: format!(
+                        "subkeys: a second subkey named '{}'; only the first is read",
+                        printable(name)
+                    ),
+                });
+            }
+            keep.push(first);
+        }
+        let mut flags = keep.iter();
+        key.subkeys.retain(|_| *flags.next().unwrap_or(&true));
+        let mut flags = keep.iter();
+        children.retain(|_| *flags.next().unwrap_or(&true));
     }
 
     fn value_problem(
@@ -700,6 +751,19 @@ impl HiveFile {
 struct Scratch {
     offsets: Vec<u32>,
     problems: Vec<CellError>,
+}
+
+/// Orders names the way subkey lists are sorted: by upper-cased characters.
+fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_uppercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_uppercase()));
+    }
+    a.chars()
+        .map(super::upcase)
+        .cmp(b.chars().map(super::upcase))
 }
 
 /// `ControlSet` followed by three digits.
