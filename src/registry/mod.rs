@@ -6,6 +6,7 @@
 //! [`HiveKind`] and answers the rules' questions with a [`Lookup`] that keeps
 //! "not there", "no data" and "could not be read" apart.
 
+mod cells;
 mod hive_file;
 pub mod sam;
 mod value;
@@ -91,6 +92,74 @@ impl RegKey {
     pub fn value(&self, name: &str) -> Option<&RegValue> {
         self.values.iter().find(|v| names_equal(&v.name, name))
     }
+
+    /// A problem of this key that may be why value `name` is absent: one
+    /// about that value, about a value whose name could not be read, or
+    /// about the value list. Sources word value problems this way: details
+    /// start with `value "<name>": `, `value #<index>: ` or `values: `.
+    pub fn value_problem(&self, name: &str) -> Option<&LookupError> {
+        let expected = value_problem_prefix(name);
+        let expected_chars = expected.chars().count();
+        self.problems.iter().find(|problem| {
+            let detail = &problem.detail;
+            detail.starts_with("value #")
+                || detail.starts_with("values: ")
+                || detail
+                    .chars()
+                    .take(expected_chars)
+                    .map(upcase)
+                    .eq(expected.chars().map(upcase))
+        })
+    }
+}
+
+/// How a problem with a named value starts its detail (see
+/// [`RegKey::value_problem`]).
+pub fn value_problem_prefix(name: &str) -> String {
+    format!("value \"{}\": ", name.escape_debug())
+}
+
+/// Depth below the starting key at which walks stop (Windows allows 512
+/// levels of keys).
+pub const MAX_WALK_DEPTH: usize = 512;
+
+/// What a walk's visitor wants next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WalkControl {
+    Continue,
+    /// Do not descend into this key's subkeys.
+    SkipSubkeys,
+    Stop,
+}
+
+/// What a walk did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WalkSummary {
+    /// Keys handed to the visitor.
+    pub keys: usize,
+    /// Why parts of the tree were not walked (unreadable subkeys, cycles,
+    /// depth or work limits). Problems inside a key are in its `problems`.
+    pub problems: Vec<LookupError>,
+    /// The walk ended before the whole subtree was visited (the visitor
+    /// said `Stop`, or reading could not go on).
+    pub stopped: bool,
+}
+
+/// A name as it may be shown in a message: control characters (real hives
+/// hold names with CR, LF or NUL in them) are written as `\u{..}` escapes.
+pub fn printable(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut shown = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if c.is_control() {
+            shown.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Registry names compare case-insensitively: Windows upper-cases each
@@ -120,4 +189,77 @@ pub trait HiveData: Send + Sync {
     /// hive root, matched case-insensitively; `""` is the root).
     /// `Ok(None)` when some component does not exist.
     fn read_key(&self, path: &str) -> Result<Option<RegKey>, LookupError>;
+
+    /// Visits the key at `path` and every key below it, depth first: a key
+    /// before its subkeys, subkeys in stored order (what `reg query /s`
+    /// prints). `Ok(None)` when `path` does not exist. The key handed to
+    /// the visitor may be a reused buffer: clone what you keep. Walks are
+    /// bounded ([`MAX_WALK_DEPTH`]), whatever the data.
+    ///
+    /// The default reads every key through [`HiveData::read_key`]; hives
+    /// override it with a faster walk.
+    fn walk(
+        &self,
+        path: &str,
+        visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
+    ) -> Result<Option<WalkSummary>, LookupError> {
+        walk_by_lookup(self, path, visitor)
+    }
+}
+
+/// [`HiveData::walk`] for sources that only have `read_key`.
+fn walk_by_lookup<D: HiveData + ?Sized>(
+    data: &D,
+    path: &str,
+    visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
+) -> Result<Option<WalkSummary>, LookupError> {
+    let Some(start) = data.read_key(path)? else {
+        return Ok(None);
+    };
+    let mut summary = WalkSummary::default();
+    // Keys still to visit, the next one last; each with its depth.
+    let mut pending = vec![(start, 0usize)];
+    while let Some((key, depth)) = pending.pop() {
+        summary.keys += 1;
+        match visitor(&key) {
+            WalkControl::Stop => {
+                summary.stopped = true;
+                break;
+            }
+            WalkControl::SkipSubkeys => continue,
+            WalkControl::Continue => {}
+        }
+        if key.subkeys.is_empty() {
+            continue;
+        }
+        if depth >= MAX_WALK_DEPTH {
+            summary.problems.push(LookupError {
+                file: data.origin().to_string(),
+                key_path: key.path.clone(),
+                offset: None,
+                detail: format!("subkeys deeper than {MAX_WALK_DEPTH} levels were not walked"),
+            });
+            continue;
+        }
+        let at = pending.len();
+        for name in &key.subkeys {
+            let child_path = if key.path.is_empty() {
+                name.clone()
+            } else {
+                format!("{}\\{name}", key.path)
+            };
+            match data.read_key(&child_path) {
+                Ok(Some(child)) => pending.push((child, depth + 1)),
+                Ok(None) => summary.problems.push(LookupError {
+                    file: data.origin().to_string(),
+                    key_path: child_path,
+                    offset: None,
+                    detail: "a listed subkey cannot be found by its name".into(),
+                }),
+                Err(error) => summary.problems.push(error),
+            }
+        }
+        pending[at..].reverse();
+    }
+    Ok(Some(summary))
 }
