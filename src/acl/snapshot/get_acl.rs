@@ -59,9 +59,8 @@ pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<Snapsho
     let mut record: Vec<Property> = Vec::new();
     for (index, raw) in lines.iter().enumerate() {
         let number = index + 1;
-        // Consoles pad wrapped lines with spaces; values here never end in one.
-        let line = raw.trim_end();
-        if line.is_empty() {
+        let line = *raw;
+        if line.trim().is_empty() {
             finish(origin, &mut record, &mut folders, &mut problems);
             continue;
         }
@@ -87,6 +86,11 @@ pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<Snapsho
                     } else {
                         line.trim_start()
                     };
+                    // SDDL holds no spaces, so spaces ending a piece of it are
+                    // console padding; other values (paths) keep theirs.
+                    if property.name.eq_ignore_ascii_case("Sddl") {
+                        property.value.truncate(property.value.trim_end().len());
+                    }
                     property.value.push_str(piece);
                 }
                 None => problems.push(problem(
@@ -114,7 +118,9 @@ fn finish(
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(wanted))
     };
-    let path = find("Path").or_else(|| find("PSPath"));
+    let path = find("Path")
+        .filter(|p| !p.value.trim().is_empty())
+        .or_else(|| find("PSPath"));
     let sddl = find("Sddl");
     match (path, sddl) {
         (None, None) => {}
