@@ -318,3 +318,16 @@ fn find_matches_exact_paths_and_trailing_components() {
     );
     assert!(view.find("C:\\exchsrvr\\imcdata\\Queue").is_empty());
 }
+
+#[test]
+fn get_acl_console_padding_and_spaces_in_paths() {
+    // A console pads wrapped lines to its width; a path may wrap at a space.
+    let text = "Path   : Microsoft.PowerShell.Core\\FileSystem::C:\\Documents \r\n         and Settings\\x\r\nSddl   : O:BAG:SYD:(A;;FA;;;B    \r\n         A)(A;;0x1200a9;;;WD)      \r\n";
+    let (folders, problems) = read_snapshot_file("g.txt", text.as_bytes());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(folders[0].path, "C:\\Documents and Settings\\x");
+    assert_eq!(
+        folders[0].sddl.as_deref(),
+        Some("O:BAG:SYD:(A;;FA;;;BA)(A;;0x1200a9;;;WD)")
+    );
+}

@@ -148,7 +148,7 @@ fn finish(
                 path.line,
                 folder_path,
                 SnapshotForm::GetAclList,
-                &sddl.value,
+                sddl.value.trim(),
             ) {
                 Ok(folder) => folders.push(folder),
                 Err(mut bad) => {
