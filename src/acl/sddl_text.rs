@@ -366,6 +366,32 @@ fn parse_dacl_entries(aces: &[&str]) -> Result<Vec<Ace>, SddlError> {
         ));
         sids.push(sid);
     }
+    // An ACL is at most 64 KiB (its size is a 16-bit field; the crate adds
+    // the ACE sizes up in 16 bits and would overflow).
+    let binary_size: usize = 8 + sids
+        .iter()
+        .zip(aces)
+        .map(|(sid, ace)| {
+            let guids = ace
+                .split(';')
+                .skip(3)
+                .take(2)
+                .filter(|g| !g.trim().is_empty())
+                .count();
+            let object = if ace.starts_with('O') {
+                4 + 16 * guids
+            } else {
+                0
+            };
+            8 + object + 8 + 4 * sid.sub_authorities.len()
+        })
+        .sum::<usize>();
+    if binary_size > usize::from(u16::MAX) {
+        return Err(SddlError(format!(
+            "DACL of {} ACEs would take {binary_size} bytes, more than an ACL can hold (65535)",
+            sids.len()
+        )));
+    }
     let acl = ::sddl::Acl::from_sddl(&normalised, None)
         .map_err(|e| SddlError(format!("DACL not understood: {e}")))?;
     if acl.ace_list().len() != sids.len() {
@@ -645,6 +671,15 @@ mod tests {
         ] {
             assert!(parse_sddl(bad).is_err(), "{bad:?} parsed");
         }
+    }
+
+    #[test]
+    fn oversized_dacl_is_an_error_not_a_panic() {
+        let many = "(A;;FA;;;S-1-5-21-1-2-3-1001)".repeat(2000);
+        let err = parse_sddl(&format!("D:{many}")).unwrap_err();
+        assert!(err.0.contains("65535"), "{err}");
+        let fits = "(A;;FA;;;WD)".repeat(1000);
+        assert!(parse_sddl(&format!("D:{fits}")).is_ok());
     }
 
     #[test]
