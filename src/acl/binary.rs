@@ -3,14 +3,17 @@
 //!
 //! The 20-byte header and its offsets are read here, whatever order the
 //! parts are laid out in (Samba writes owner, group, SACL, DACL; Windows
-//! usually SACL, DACL, owner, group). The `sddl` crate reads each SID and
-//! each ACE from a slice bounded by the sizes the descriptor declares: its
-//! own descriptor reader ties owner presence to the OwnerDefaulted flag,
-//! rejects NULL DACLs, and ignores an ACE's declared size.
+//! usually SACL, DACL, owner, group). The `sddl` crate reads each ACE's
+//! type, flags, mask and object fields from a copy bounded by the size the
+//! ACE declares: its own descriptor reader ties owner presence to the
+//! OwnerDefaulted flag, rejects NULL DACLs, and ignores an ACE's declared
+//! size. SIDs are read by [`Sid::from_binary`]: the crate's SID reader
+//! panics on `S-1-5-32-...` SIDs with other than two sub-authorities
+//! (found by fuzzing), so the crate is handed a placeholder trustee.
 
-use super::sddl_text::{ace_from_crate, sid_from_crate};
+use super::sddl_text::ace_from_crate;
 use super::sid::Sid;
-use super::{Ace, Dacl, SddlError, SecurityDescriptor, ace_type, control};
+use super::{Ace, Dacl, SddlError, SecurityDescriptor, Trustee, ace_type, control};
 use binrw::BinReaderExt;
 use std::io::Cursor;
 
@@ -80,13 +83,9 @@ fn read_sid_at(bytes: &[u8], offset: u32, what: &str) -> Result<Option<Sid>, Sdd
         return Ok(None);
     }
     let rest = tail(bytes, offset, what)?;
-    let info: ::sddl::SidInfo = Cursor::new(rest).read_le().map_err(|e| {
-        SddlError(format!(
-            "{what} SID at offset {offset}: {}",
-            first_line(&e.to_string())
-        ))
-    })?;
-    Ok(Some(sid_from_crate(&info)))
+    let (sid, _) = Sid::from_binary(rest)
+        .map_err(|e| SddlError(format!("{what} SID at offset {offset}: {e}")))?;
+    Ok(Some(sid))
 }
 
 fn read_dacl_at(bytes: &[u8], offset: u32) -> Result<Vec<Ace>, SddlError> {
@@ -142,18 +141,56 @@ fn read_dacl_at(bytes: &[u8], offset: u32) -> Result<Vec<Ace>, SddlError> {
                 "DACL: ACE {number} has type {kind:#04x}, which cannot be evaluated in a DACL"
             )));
         }
-        // Each ACE is read from its own slice, so a short or oversized
-        // declared size can neither run past it nor shift the next ACE.
-        let ace: ::sddl::Ace = Cursor::new(slice).read_le().map_err(|e| {
+        let sid_offset = sid_offset(kind, slice).ok_or_else(|| {
+            SddlError(format!(
+                "DACL: ACE {number} is too short for its object fields"
+            ))
+        })?;
+        let (sid, _) = slice
+            .get(sid_offset..)
+            .ok_or_else(|| SddlError(format!("DACL: ACE {number} has no room for its SID")))
+            .and_then(|rest| {
+                Sid::from_binary(rest)
+                    .map_err(|e| SddlError(format!("DACL: ACE {number}: SID: {e}")))
+            })?;
+        // The crate reads a copy ending in a placeholder SID (Everyone), so a
+        // declared size larger than the contents can neither shift the next
+        // ACE nor reach the crate's SID reader.
+        let mut copy = slice[..sid_offset].to_vec();
+        copy.extend(PLACEHOLDER_SID);
+        let copy_size = u16::try_from(copy.len()).unwrap_or(u16::MAX);
+        copy[2..4].copy_from_slice(&copy_size.to_le_bytes());
+        let ace: ::sddl::Ace = Cursor::new(copy.as_slice()).read_le().map_err(|e| {
             SddlError(format!(
                 "DACL: ACE {number}: {}",
                 first_line(&e.to_string())
             ))
         })?;
-        aces.push(ace_from_crate(&ace)?);
+        let mut converted = ace_from_crate(&ace)?;
+        converted.trustee = Trustee::Sid(sid);
+        aces.push(converted);
         position += ace_size;
     }
     Ok(aces)
+}
+
+/// S-1-1-0 in binary form: 12 bytes, keeping ACE sizes multiples of 4.
+const PLACEHOLDER_SID: [u8; 12] = [1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+
+/// Where an ACE's SID starts: after header and mask, and for object ACEs
+/// after their flags word and the GUIDs those flags announce.
+fn sid_offset(kind: u8, ace: &[u8]) -> Option<usize> {
+    const OBJECT_TYPE_PRESENT: u32 = 0x1;
+    const INHERITED_OBJECT_TYPE_PRESENT: u32 = 0x2;
+    match kind {
+        ace_type::ACCESS_ALLOWED_OBJECT | ace_type::ACCESS_DENIED_OBJECT => {
+            let flags = u32::from_le_bytes(ace.get(8..12)?.try_into().ok()?);
+            let guids = usize::from(flags & OBJECT_TYPE_PRESENT != 0)
+                + usize::from(flags & INHERITED_OBJECT_TYPE_PRESENT != 0);
+            Some(12 + 16 * guids)
+        }
+        _ => Some(8),
+    }
 }
 
 /// binrw errors carry a multi-line backtrace; the first line says what.
@@ -279,6 +316,22 @@ mod tests {
         let acl_size = (grown.len() - acl_at) as u16;
         grown[acl_at + 2..acl_at + 4].copy_from_slice(&acl_size.to_le_bytes());
         assert_eq!(parse_binary_descriptor(&grown).unwrap(), d);
+    }
+
+    #[test]
+    fn sids_the_crate_cannot_read_are_read() {
+        // The fuzzer's find: S-1-5-32 with more than two sub-authorities.
+        for text in [
+            "O:S-1-5-32-1-2-3D:(A;;FA;;;S-1-5-32-1417001333-436374069-854245398-513)",
+            "O:S-1-5-32G:S-1-5-32-1-2D:(OA;;0x2;bf967aba-0de6-11d0-a285-00aa003049e2;;S-1-5-32)",
+        ] {
+            let d = parse_sddl(text).unwrap();
+            assert_eq!(
+                parse_binary_descriptor(&to_binary_descriptor(&d)).unwrap(),
+                d,
+                "{text}"
+            );
+        }
     }
 
     #[test]
