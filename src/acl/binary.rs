@@ -157,6 +157,13 @@ fn read_dacl_at(bytes: &[u8], offset: u32) -> Result<Vec<Ace>, SddlError> {
         // declared size larger than the contents can neither shift the next
         // ACE nor reach the crate's SID reader.
         let mut copy = slice[..sid_offset].to_vec();
+        if let Some(object_flags) = copy.get_mut(8..12).filter(|_| sid_offset > 8) {
+            // Only bits 0x1 and 0x2 are defined; the crate unwraps on others
+            // (found by fuzzing). They change nothing here: object ACEs are
+            // kept but never decide access to a folder.
+            object_flags[0] &= 0x3;
+            object_flags[1..].fill(0);
+        }
         copy.extend(PLACEHOLDER_SID);
         let copy_size = u16::try_from(copy.len()).unwrap_or(u16::MAX);
         copy[2..4].copy_from_slice(&copy_size.to_le_bytes());
@@ -332,6 +339,15 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn undefined_object_ace_flags_are_ignored() {
+        let d = parse_sddl("D:(OA;;0x2;;;WD)(A;;0x4;;;BA)").unwrap();
+        let mut bytes = to_binary_descriptor(&d);
+        // The object ACE's flags word follows the ACL header (8), ACE header (4) and mask (4).
+        bytes[20 + 16..20 + 20].copy_from_slice(&0xFFFF_FC00u32.to_le_bytes());
+        assert_eq!(parse_binary_descriptor(&bytes).unwrap(), d);
     }
 
     #[test]
