@@ -3,14 +3,21 @@
 //! access check over them.
 
 mod access;
+mod binary;
 pub mod rights;
+mod sddl_text;
 mod sid;
 pub mod snapshot;
 mod token;
 
 pub use access::{AccessOutcome, AceDecision, TokenAccess, access_check, evaluate_for_token};
-pub use sid::{Sid, SidParseError, well_known_name};
-pub use snapshot::{AclView, FolderAcl, FolderMatch, SnapshotForm, SnapshotProblem};
+pub use binary::to_binary_descriptor;
+pub use sddl_text::{render_ace, render_sddl};
+pub use sid::{Sid, SidParseError, known, well_known_name, well_known_sid};
+pub use snapshot::{
+    AclView, FolderAcl, FolderMatch, SnapshotForm, SnapshotProblem, read_snapshot_file,
+    sniff_snapshot,
+};
 pub use token::{Token, TokenMember};
 
 use serde::Serialize;
@@ -31,6 +38,22 @@ pub mod ace_flags {
     pub const NO_PROPAGATE_INHERIT: u8 = 0x04;
     pub const INHERIT_ONLY: u8 = 0x08;
     pub const INHERITED: u8 = 0x10;
+}
+
+/// SECURITY_DESCRIPTOR_CONTROL bits (MS-DTYP 2.4.6).
+pub mod control {
+    pub const OWNER_DEFAULTED: u16 = 0x0001;
+    pub const GROUP_DEFAULTED: u16 = 0x0002;
+    pub const DACL_PRESENT: u16 = 0x0004;
+    pub const DACL_DEFAULTED: u16 = 0x0008;
+    pub const SACL_PRESENT: u16 = 0x0010;
+    pub const DACL_AUTO_INHERIT_REQ: u16 = 0x0100;
+    pub const SACL_AUTO_INHERIT_REQ: u16 = 0x0200;
+    pub const DACL_AUTO_INHERITED: u16 = 0x0400;
+    pub const SACL_AUTO_INHERITED: u16 = 0x0800;
+    pub const DACL_PROTECTED: u16 = 0x1000;
+    pub const SACL_PROTECTED: u16 = 0x2000;
+    pub const SELF_RELATIVE: u16 = 0x8000;
 }
 
 /// Who an ACE names: a SID, or (in text snapshots that print names) a name
@@ -73,6 +96,33 @@ pub enum Dacl {
     Entries(Vec<Ace>),
 }
 
+impl Ace {
+    /// Inherit-only ACEs do not apply to the folder that holds them.
+    pub fn is_inherit_only(&self) -> bool {
+        self.flags & ace_flags::INHERIT_ONLY != 0
+    }
+
+    /// Object ACEs (allowed/denied object) do not apply to files and folders.
+    pub fn is_object_ace(&self) -> bool {
+        matches!(
+            self.ace_type,
+            ace_type::ACCESS_ALLOWED_OBJECT | ace_type::ACCESS_DENIED_OBJECT
+        )
+    }
+
+    /// "allow", "deny", "allow (object)", ... for reports.
+    pub fn type_word(&self) -> &'static str {
+        match self.ace_type {
+            ace_type::ACCESS_ALLOWED => "allow",
+            ace_type::ACCESS_DENIED => "deny",
+            ace_type::ACCESS_ALLOWED_OBJECT => "allow (object)",
+            ace_type::ACCESS_DENIED_OBJECT => "deny (object)",
+            ace_type::SYSTEM_AUDIT => "audit",
+            _ => "other",
+        }
+    }
+}
+
 /// The parts of a security descriptor that decide access to a folder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SecurityDescriptor {
@@ -87,14 +137,12 @@ pub struct SecurityDescriptor {
 /// Parses SDDL text (`O:`, `G:`, `D:`, `S:` parts in any order; `D:` may be
 /// `NO_ACCESS_CONTROL`). The SACL is skipped.
 pub fn parse_sddl(text: &str) -> Result<SecurityDescriptor, SddlError> {
-    let _ = text;
-    todo!("acl helper")
+    sddl_text::parse_sddl(text)
 }
 
 /// Parses a binary self-relative security descriptor.
 pub fn parse_binary_descriptor(bytes: &[u8]) -> Result<SecurityDescriptor, SddlError> {
-    let _ = bytes;
-    todo!("acl helper")
+    binary::parse_binary_descriptor(bytes)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

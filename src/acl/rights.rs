@@ -3,8 +3,19 @@
 pub const FILE_READ_DATA: u32 = 0x1;
 pub const FILE_ADD_FILE: u32 = 0x2;
 pub const FILE_ADD_SUBDIRECTORY: u32 = 0x4;
+pub const FILE_READ_EA: u32 = 0x8;
+pub const FILE_WRITE_EA: u32 = 0x10;
+pub const FILE_TRAVERSE: u32 = 0x20;
+pub const FILE_DELETE_CHILD: u32 = 0x40;
+pub const FILE_READ_ATTRIBUTES: u32 = 0x80;
+pub const FILE_WRITE_ATTRIBUTES: u32 = 0x100;
+pub const DELETE: u32 = 0x10000;
 pub const READ_CONTROL: u32 = 0x20000;
 pub const WRITE_DAC: u32 = 0x40000;
+pub const WRITE_OWNER: u32 = 0x80000;
+pub const SYNCHRONIZE: u32 = 0x100000;
+pub const ACCESS_SYSTEM_SECURITY: u32 = 0x0100_0000;
+pub const MAXIMUM_ALLOWED: u32 = 0x0200_0000;
 pub const GENERIC_ALL: u32 = 0x1000_0000;
 pub const GENERIC_EXECUTE: u32 = 0x2000_0000;
 pub const GENERIC_WRITE: u32 = 0x4000_0000;
@@ -13,6 +24,108 @@ pub const FILE_ALL_ACCESS: u32 = 0x1F01FF;
 pub const FILE_GENERIC_READ: u32 = 0x120089;
 pub const FILE_GENERIC_WRITE: u32 = 0x120116;
 pub const FILE_GENERIC_EXECUTE: u32 = 0x1200A0;
+/// icacls `M`, cacls `C`: read, write, execute and delete.
+pub const FILE_MODIFY: u32 = 0x1301BF;
+/// icacls `RX`, cacls `R`.
+pub const FILE_READ_EXECUTE: u32 = 0x1200A9;
+/// NT 4.0's directory permission "Add" (W and X on the folder itself).
+pub const NT4_ADD: u32 = 0x1201B6;
+
+/// Each right's name (the directory meaning, as a folder ACL grants it) and
+/// its SDDL letters, in bit order.
+const BITS: &[(u32, &str, &str)] = &[
+    (0x1, "FILE_LIST_DIRECTORY", "CC"),
+    (FILE_ADD_FILE, "FILE_ADD_FILE", "DC"),
+    (FILE_ADD_SUBDIRECTORY, "FILE_ADD_SUBDIRECTORY", "LC"),
+    (FILE_READ_EA, "FILE_READ_EA", "SW"),
+    (FILE_WRITE_EA, "FILE_WRITE_EA", "RP"),
+    (FILE_TRAVERSE, "FILE_TRAVERSE", "WP"),
+    (FILE_DELETE_CHILD, "FILE_DELETE_CHILD", "DT"),
+    (FILE_READ_ATTRIBUTES, "FILE_READ_ATTRIBUTES", "LO"),
+    (FILE_WRITE_ATTRIBUTES, "FILE_WRITE_ATTRIBUTES", "CR"),
+    (DELETE, "DELETE", "SD"),
+    (READ_CONTROL, "READ_CONTROL", "RC"),
+    (WRITE_DAC, "WRITE_DAC", "WD"),
+    (WRITE_OWNER, "WRITE_OWNER", "WO"),
+    (SYNCHRONIZE, "SYNCHRONIZE", ""),
+    (ACCESS_SYSTEM_SECURITY, "ACCESS_SYSTEM_SECURITY", ""),
+    (MAXIMUM_ALLOWED, "MAXIMUM_ALLOWED", ""),
+    (GENERIC_ALL, "GENERIC_ALL", "GA"),
+    (GENERIC_EXECUTE, "GENERIC_EXECUTE", "GX"),
+    (GENERIC_WRITE, "GENERIC_WRITE", "GW"),
+    (GENERIC_READ, "GENERIC_READ", "GR"),
+];
+
+/// Names of the rights in `mask`, one per bit, in bit order (bits without a
+/// name are left out: see [`unnamed_bits`]).
+pub fn describe(mask: u32) -> Vec<&'static str> {
+    BITS.iter()
+        .filter(|(bit, _, _)| mask & bit != 0)
+        .map(|(_, name, _)| *name)
+        .collect()
+}
+
+/// The bits of `mask` that [`describe`] has no name for.
+pub fn unnamed_bits(mask: u32) -> u32 {
+    BITS.iter().fold(mask, |rest, (bit, _, _)| rest & !bit)
+}
+
+/// The word a support engineer knows for a whole mask, if it has one.
+pub fn common_name(mask: u32) -> Option<&'static str> {
+    match mask {
+        FILE_ALL_ACCESS => Some("full control (FA)"),
+        FILE_MODIFY => Some("modify (M)"),
+        FILE_READ_EXECUTE => Some("read & execute (RX)"),
+        FILE_GENERIC_READ => Some("read (FR)"),
+        FILE_GENERIC_WRITE => Some("write (FW)"),
+        FILE_GENERIC_EXECUTE => Some("execute (FX)"),
+        NT4_ADD => Some("NT 4.0 Add (WX)"),
+        GENERIC_ALL => Some("generic all (GA)"),
+        _ => None,
+    }
+}
+
+/// SDDL-style letters for a mask: `FA`, `FR`, `FW`, `FX` when it is exactly
+/// one of those, else the letters of its bits (`GRGX`, `RCWD`...), else
+/// (bits without letters, such as SYNCHRONIZE) its `0x` number.
+pub fn sddl_letters(mask: u32) -> String {
+    match mask {
+        FILE_ALL_ACCESS => return "FA".into(),
+        FILE_GENERIC_READ => return "FR".into(),
+        FILE_GENERIC_WRITE => return "FW".into(),
+        FILE_GENERIC_EXECUTE => return "FX".into(),
+        _ => {}
+    }
+    let lettered = BITS
+        .iter()
+        .filter(|(_, _, letters)| !letters.is_empty())
+        .fold(0, |acc, (bit, _, _)| acc | bit);
+    if mask == 0 || mask & !lettered != 0 {
+        return format!("0x{mask:x}");
+    }
+    BITS.iter()
+        .rev()
+        .filter(|(bit, _, letters)| mask & bit != 0 && !letters.is_empty())
+        .map(|(_, _, letters)| *letters)
+        .collect()
+}
+
+/// `0x1201b6 (NT 4.0 Add (WX): FILE_ADD_FILE, ...)` for reports.
+pub fn format_mask(mask: u32) -> String {
+    let mut words = describe(mask).join(", ");
+    let unnamed = unnamed_bits(mask);
+    if unnamed != 0 {
+        if !words.is_empty() {
+            words.push_str(", ");
+        }
+        words.push_str(&format!("0x{unnamed:x}"));
+    }
+    match common_name(mask) {
+        Some(name) => format!("0x{mask:x} ({name}: {words})"),
+        None if words.is_empty() => format!("0x{mask:x}"),
+        None => format!("0x{mask:x} ({words})"),
+    }
+}
 
 /// Maps generic bits with the file mapping (GENERIC_READ -> FILE_GENERIC_READ, ...).
 pub fn map_generic(mask: u32) -> u32 {
@@ -32,33 +145,39 @@ pub fn map_generic(mask: u32) -> u32 {
     mapped
 }
 
-/// The specific file rights, with the short names icacls prints.
-const NAMED_RIGHTS: [(u32, &str); 14] = [
-    (0x1, "RD (read data / list folder)"),
-    (0x2, "WD (write data / add file)"),
-    (0x4, "AD (append data / add subfolder)"),
-    (0x8, "REA (read extended attributes)"),
-    (0x10, "WEA (write extended attributes)"),
-    (0x20, "X (execute / traverse)"),
-    (0x40, "DC (delete child)"),
-    (0x80, "RA (read attributes)"),
-    (0x100, "WA (write attributes)"),
-    (0x10000, "DE (delete)"),
-    (0x20000, "RC (read permissions)"),
-    (0x40000, "WDAC (change permissions)"),
-    (0x80000, "WO (take ownership)"),
-    (0x100000, "S (synchronize)"),
-];
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Words for each specific right in a (mapped) mask.
-pub fn describe(mask: u32) -> Vec<&'static str> {
-    let mask = map_generic(mask);
-    if mask & FILE_ALL_ACCESS == FILE_ALL_ACCESS {
-        return vec!["F (full control)"];
+    #[test]
+    fn words_for_masks() {
+        assert_eq!(
+            describe(NT4_ADD),
+            [
+                "FILE_ADD_FILE",
+                "FILE_ADD_SUBDIRECTORY",
+                "FILE_WRITE_EA",
+                "FILE_TRAVERSE",
+                "FILE_READ_ATTRIBUTES",
+                "FILE_WRITE_ATTRIBUTES",
+                "READ_CONTROL",
+                "SYNCHRONIZE"
+            ]
+        );
+        assert_eq!(unnamed_bits(0x1201B6 | 0x200), 0x200);
+        assert_eq!(sddl_letters(FILE_ALL_ACCESS), "FA");
+        assert_eq!(sddl_letters(GENERIC_READ | GENERIC_EXECUTE), "GRGX");
+        assert_eq!(sddl_letters(0x30000), "RCSD");
+        assert_eq!(sddl_letters(NT4_ADD), "0x1201b6");
+        assert!(format_mask(0x2).contains("FILE_ADD_FILE"));
+        assert!(format_mask(NT4_ADD).starts_with("0x1201b6 (NT 4.0 Add"));
     }
-    NAMED_RIGHTS
-        .iter()
-        .filter(|(bit, _)| mask & bit != 0)
-        .map(|(_, name)| *name)
-        .collect()
+
+    #[test]
+    fn generic_mapping_matches_the_file_mapping() {
+        assert_eq!(map_generic(GENERIC_READ), FILE_GENERIC_READ);
+        assert_eq!(map_generic(GENERIC_WRITE | GENERIC_EXECUTE), NT4_ADD);
+        assert_eq!(map_generic(GENERIC_ALL | 0x2), FILE_ALL_ACCESS);
+        assert_eq!(map_generic(0xE001_0000), FILE_MODIFY);
+    }
 }

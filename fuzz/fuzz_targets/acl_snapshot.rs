@@ -1,0 +1,31 @@
+//! read_snapshot_file and sniff_snapshot never panic; every line number
+//! reported is within the file; every folder read holds the descriptor its
+//! own SDDL text parses to.
+#![no_main]
+
+use hivetriage::acl::{parse_sddl, read_snapshot_file, sniff_snapshot};
+use hivetriage::source::text::{decode_text, lines};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = sniff_snapshot(data);
+    let (folders, problems) = read_snapshot_file("fuzz", data);
+    let line_count = lines(&decode_text(data).text).len();
+    for line in folders
+        .iter()
+        .map(|f| f.line)
+        .chain(problems.iter().map(|p| p.line))
+    {
+        if let Some(line) = line {
+            assert!(
+                line >= 1 && line <= line_count,
+                "line {line} of {line_count}"
+            );
+        }
+    }
+    for folder in &folders {
+        let sddl = folder.sddl.as_deref().expect("these forms carry SDDL");
+        assert_eq!(parse_sddl(sddl).as_ref(), Ok(&folder.descriptor));
+        assert!(!folder.path.is_empty());
+    }
+});
