@@ -147,7 +147,7 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
         .collect();
     if args.format == Format::Jsonl {
         for report in &reports {
-            report::write_jsonl_line(&mut out, report)?;
+            let _ = report::write_jsonl_line(&mut out, report);
         }
     }
     let analyzed = analyze_all(&locations, &options, jobs, |report| {
@@ -158,15 +158,19 @@ fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
     });
     reports.extend(analyzed);
 
-    match args.format {
-        Format::Jsonl => {}
-        Format::Json => report::write_json(&mut out, &reports)?,
-        Format::Csv => report::write_csv(&mut out, &reports)?,
-        Format::Markdown => report::write_markdown(&mut out, &reports)?,
-        Format::Table => report::write_table(&mut out, &reports)?,
+    let written = match args.format {
+        Format::Jsonl => Ok(()),
+        Format::Json => report::write_json(&mut out, &reports),
+        Format::Csv => report::write_csv(&mut out, &reports),
+        Format::Markdown => report::write_markdown(&mut out, &reports),
+        Format::Table => report::write_table(&mut out, &reports),
     }
-    out.flush()?;
-    Ok(report::exit_code(&reports))
+    .and_then(|_| out.flush());
+    match written {
+        // A reader that stopped early (`| head`) is not a failure of the analysis.
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(report::exit_code(&reports)),
+    }
 }
 
 /// Analyzes bundles on `jobs` threads; `on_done` sees each report as it
