@@ -1,49 +1,16 @@
-//! The command line: argument definitions and the `analyze` driver.
-//! This is the edge: errors here are `anyhow`, and the exit status is
-//! decided from what the reports say, after every bundle is done.
+//! `hivetriage analyze`: discover bundles, analyze them in parallel, print
+//! the reports and decide the exit status.
 
+use super::{EXIT_USAGE, parse_size};
 use crate::analyze::{AnalyzeOptions, analyze_location};
 use crate::bundle::{self, BundleLocation, Limits};
 use crate::report::{self, BundleReport, Format};
 use crate::rules::RuleOptions;
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-
-/// Exit status for bad usage or when no input could be opened at all.
-pub const EXIT_USAGE: u8 = 2;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "hivetriage",
-    version,
-    about = "Reads customers' support bundles (registry hives, ACL snapshots) offline and \
-             evaluates knowledge-base articles against them",
-    after_help = "Examples:\n  hivetriage analyze samples/healthy.zip\n  \
-                  hivetriage analyze --format jsonl -j 2 incoming/\n\n\
-                  Exit status: 0 all pass or not applicable, 1 a check fails, \
-                  3 something is unknown or a bundle is unreadable, 2 bad usage or no input could be opened."
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Evaluate the rules against one or more bundles.
-    #[command(after_help = "Examples:\n  \
-        hivetriage analyze samples/healthy.zip\n  \
-        hivetriage analyze --format json case123.zip\n  \
-        hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
-        hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n\n\
-        Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
-        3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
-        no input could be opened at all.")]
-    Analyze(AnalyzeArgs),
-}
 
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
@@ -73,37 +40,7 @@ pub struct AnalyzeArgs {
     pub max_compression_ratio: u64,
 }
 
-/// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
-fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a size (e.g. 1073741824, 512M, 1G)"))?;
-    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 1,
-        "K" | "KB" | "KIB" => 1 << 10,
-        "M" | "MB" | "MIB" => 1 << 20,
-        "G" | "GB" | "GIB" => 1 << 30,
-        other => return Err(format!("unknown size unit '{other}' (use K, M or G)")),
-    };
-    number
-        .checked_mul(factor)
-        .filter(|&size| size > 0)
-        .ok_or_else(|| format!("'{text}' is not a usable size"))
-}
-
-/// Runs the command line; returns the exit status.
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
-    match cli.command {
-        Command::Analyze(args) => run_analyze(args),
-    }
-}
-
-fn run_analyze(args: AnalyzeArgs) -> anyhow::Result<u8> {
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
     let discovered = bundle::discover(&args.inputs, &|path, prefix| {
         crate::source::is_registry_data(&path.to_string_lossy(), prefix)
     });
@@ -208,20 +145,4 @@ fn analyze_all(
         }
     });
     slots.into_iter().flatten().collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_accept_plain_bytes_and_binary_suffixes() {
-        assert_eq!(parse_size("1073741824"), Ok(1 << 30));
-        assert_eq!(parse_size("512M"), Ok(512 << 20));
-        assert_eq!(parse_size("1G"), Ok(1 << 30));
-        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("12X").is_err());
-        assert!(parse_size("M").is_err());
-    }
 }

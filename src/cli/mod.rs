@@ -1,0 +1,89 @@
+//! The command line: argument definitions and one driver per subcommand
+//! (`cli/<command>.rs`).
+//! This is the edge: errors here are `anyhow`, and the exit status is
+//! decided from what the reports say, after every bundle is done.
+
+mod analyze;
+
+pub use analyze::AnalyzeArgs;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status for bad usage or when no input could be opened at all.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hivetriage",
+    version,
+    about = "Reads customers' support bundles (registry hives, ACL snapshots) offline and \
+             evaluates knowledge-base articles against them",
+    after_help = "Examples:\n  hivetriage analyze samples/healthy.zip\n  \
+                  hivetriage analyze --format jsonl -j 2 incoming/\n\n\
+                  Exit status: 0 all pass or not applicable, 1 a check fails, \
+                  3 something is unknown or a bundle is unreadable, 2 bad usage or no input could be opened."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate the rules against one or more bundles.
+    #[command(after_help = "Examples:\n  \
+        hivetriage analyze samples/healthy.zip\n  \
+        hivetriage analyze --format json case123.zip\n  \
+        hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
+        hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n\n\
+        Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
+        3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
+        no input could be opened at all.")]
+    Analyze(AnalyzeArgs),
+}
+
+/// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (e.g. 1073741824, 512M, 1G)"))?;
+    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => return Err(format!("unknown size unit '{other}' (use K, M or G)")),
+    };
+    number
+        .checked_mul(factor)
+        .filter(|&size| size > 0)
+        .ok_or_else(|| format!("'{text}' is not a usable size"))
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_accept_plain_bytes_and_binary_suffixes() {
+        assert_eq!(parse_size("1073741824"), Ok(1 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+}
