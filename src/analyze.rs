@@ -54,8 +54,61 @@ struct LoadedHive {
     hive: HiveFile,
 }
 
+/// A bundle read into its views, with what was found and what went wrong.
+/// `analyze`, `acl` and `query` all start from this.
+pub struct LoadedBundle {
+    pub name: String,
+    pub registry: RegistryView,
+    pub acl: AclView,
+    /// Local accounts, when the bundle has a readable SAM hive.
+    pub accounts: Option<LocalAccounts>,
+    pub sources: Vec<SourceEntry>,
+    pub errors: Vec<String>,
+}
+
+/// Opens a bundle and reads it into its views.
+pub fn open_and_load(
+    location: &BundleLocation,
+    limits: Limits,
+) -> Result<LoadedBundle, bundle::BundleError> {
+    let mut opened = bundle::open(&location.path, &location.display_name, limits)?;
+    Ok(load_bundle(opened.as_mut()))
+}
+
 /// Analyzes an opened bundle.
 pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
+    evaluate(load_bundle(bundle), options)
+}
+
+/// Runs every rule over a loaded bundle.
+pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport {
+    let views = Views {
+        registry: &loaded.registry,
+        acl: &loaded.acl,
+        accounts: loaded.accounts.as_ref(),
+        options: &options.rules,
+    };
+    let checks: Vec<_> = rules::all()
+        .iter()
+        .flat_map(|rule| rule.evaluate(&views))
+        .collect();
+    let control_set = loaded
+        .registry
+        .hive(HiveKind::System)
+        .and_then(|_| loaded.registry.control_set().name);
+    BundleReport {
+        verdict: rules::bundle_verdict(&checks),
+        computer_name: loaded.registry.computer_name(),
+        control_set,
+        bundle: loaded.name,
+        sources: loaded.sources,
+        errors: loaded.errors,
+        checks,
+    }
+}
+
+/// Reads a bundle's entries into the registry and ACL views.
+pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
     let mut errors: Vec<String> = bundle.warnings().to_vec();
     let mut sources: Vec<SourceEntry> = Vec::new();
     let entries = bundle.entries().to_vec();
@@ -195,28 +248,14 @@ pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> Bund
                 }
             });
 
-    let views = Views {
-        registry: &registry,
-        acl: &acl,
-        accounts: accounts.as_ref(),
-        options: &options.rules,
-    };
-    let checks: Vec<_> = rules::all()
-        .iter()
-        .flat_map(|rule| rule.evaluate(&views))
-        .collect();
     sources.sort_by(|a, b| a.name.cmp(&b.name));
-    let control_set = registry
-        .hive(HiveKind::System)
-        .and_then(|_| registry.control_set().name);
-    BundleReport {
-        bundle: bundle.name().to_string(),
-        verdict: rules::bundle_verdict(&checks),
-        computer_name: registry.computer_name(),
-        control_set,
+    LoadedBundle {
+        name: bundle.name().to_string(),
+        registry,
+        acl,
+        accounts,
         sources,
         errors,
-        checks,
     }
 }
 
