@@ -4,8 +4,10 @@
 //! decided from what the reports say, after every bundle is done.
 
 mod analyze;
+mod rules;
 
 pub use analyze::AnalyzeArgs;
+pub use rules::RulesArgs;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +42,13 @@ pub enum Command {
         3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
         no input could be opened at all.")]
     Analyze(AnalyzeArgs),
+    /// List the rules and their checks, or show a rule's documentation.
+    #[command(after_help = "Examples:\n  \
+        hivetriage rules\n  \
+        hivetriage rules show Q306957\n  \
+        hivetriage rules show Q306957.pickup-acl\n  \
+        hivetriage rules list --format json")]
+    Rules(RulesArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -69,6 +78,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Rules(args) => rules::run(args),
     }
 }
 

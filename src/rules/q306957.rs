@@ -1,21 +1,6 @@
-//! Q306957 — XADM: Mail Sent to Exchange Server with CDONTS ASP Not Delivered.
-//!
-//! Mail that an ASP page sends with CDONTS on an Exchange 5.x / IIS 4–5
-//! server stays in the Internet Mail Connector's pickup folder when
-//! Active Messaging is not told to use Exchange, or when the anonymous web
-//! account cannot add files to `<IMC RootDir>\Pickup`. Three checks:
-//!
-//! * `Q306957.active-messaging`: `HKLM\SOFTWARE\Microsoft\Exchange` value
-//!   `Active Messaging Use Exchange` must be REG_DWORD 1.
-//! * `Q306957.imc-rootdir`: the IMC service's `Parameters\RootDir` (in the
-//!   current control set) must name the IMC data folder; the pickup folder
-//!   is `<RootDir>\Pickup`.
-//! * `Q306957.pickup-acl`: the anonymous web account (`IUSR_<computer>`
-//!   unless configured otherwise) must have Add — FILE_ADD_FILE, 0x2 — on
-//!   that folder, by Windows' access check over the folder's saved ACL.
-//!
-//! The article does not apply to a server that has neither an Exchange key
-//! in SOFTWARE nor the MSExchangeIMC service in SYSTEM.
+#![doc = include_str!("q306957.md")]
+// The module documentation above is `q306957.md`, which `rules show Q306957`
+// prints too: edit the Markdown file, not this comment.
 
 use super::{CheckInfo, CheckResult, Evidence, Rule, Verdict, Views};
 use crate::acl::rights::{self, FILE_ADD_FILE};
@@ -71,6 +56,10 @@ impl Rule for Q306957 {
 
     fn checks(&self) -> &'static [CheckInfo] {
         CHECKS
+    }
+
+    fn documentation(&self) -> &'static str {
+        include_str!("q306957.md")
     }
 
     fn evaluate(&self, views: &Views) -> Vec<CheckResult> {
