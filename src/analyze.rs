@@ -7,6 +7,7 @@
 use crate::acl::{AclView, snapshot::read_snapshot_file};
 use crate::bundle::{self, Bundle, BundleLocation, Limits};
 use crate::registry::sam::LocalAccounts;
+use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
 use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
@@ -97,6 +98,7 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
         .hive(HiveKind::System)
         .and_then(|_| loaded.registry.control_set().name);
     BundleReport {
+        windows: WindowsVersion::from_registry(&loaded.registry),
         verdict: rules::bundle_verdict(&checks),
         computer_name: loaded.registry.computer_name(),
         control_set,

@@ -4,11 +4,13 @@
 use super::{EXIT_USAGE, parse_size};
 use crate::analyze::{AnalyzeOptions, analyze_location};
 use crate::bundle::{self, BundleLocation, Limits};
+use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files};
 use crate::report::{self, BundleReport, Format};
 use crate::rules::RuleOptions;
+use anyhow::Context;
 use clap::Args;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -38,6 +40,12 @@ pub struct AnalyzeArgs {
     /// (larger ratios are refused as likely zip bombs).
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_compression_ratio)]
     pub max_compression_ratio: u64,
+
+    /// For each bundle with failing checks, write DIR/<bundle>/fix.reg
+    /// (REGEDIT4) and/or fix.cmd (ACL changes in the form the server's
+    /// Windows version supports). Passing bundles get nothing.
+    #[arg(long, value_name = "DIR")]
+    pub fix_dir: Option<PathBuf>,
 }
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
@@ -95,6 +103,11 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
     });
     reports.extend(analyzed);
 
+    let fixes_written = match &args.fix_dir {
+        Some(dir) => write_fix_files(dir, &reports),
+        None => Ok(()),
+    };
+
     let written = match args.format {
         Format::Jsonl => Ok(()),
         Format::Json => report::write_json(&mut out, &reports),
@@ -106,8 +119,38 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
     match written {
         // A reader that stopped early (`| head`) is not a failure of the analysis.
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
-        _ => Ok(report::exit_code(&reports)),
+        _ => fixes_written.map(|_| report::exit_code(&reports)),
     }
+}
+
+/// Writes the fix files of every bundle that has some, each into its own
+/// safely named directory under `dir`, and says on stderr what it wrote.
+fn write_fix_files(dir: &Path, reports: &[BundleReport]) -> anyhow::Result<()> {
+    let with_fixes: Vec<(&BundleReport, FixFiles)> = reports
+        .iter()
+        .filter_map(|report| fix_files(report).map(|files| (report, files)))
+        .collect();
+    let names = fix_dir_names(with_fixes.iter().map(|(report, _)| report.bundle.as_str()));
+    for ((report, files), name) in with_fixes.iter().zip(names) {
+        let bundle_dir = dir.join(&name);
+        std::fs::create_dir_all(&bundle_dir)
+            .with_context(|| format!("cannot create {}", bundle_dir.display()))?;
+        for (file_name, content) in [("fix.reg", &files.reg), ("fix.cmd", &files.cmd)] {
+            let path = bundle_dir.join(file_name);
+            match content {
+                Some(text) => {
+                    std::fs::write(&path, text.as_bytes())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("hivetriage: {}: wrote {}", report.bundle, path.display());
+                }
+                // A file left from an earlier run would no longer be right.
+                None if path.exists() => std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove the stale {}", path.display()))?,
+                None => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Analyzes bundles on `jobs` threads; `on_done` sees each report as it

@@ -11,6 +11,7 @@ mod hive_file;
 pub mod sam;
 mod value;
 mod view;
+pub mod windows_version;
 
 pub use hive_file::{HiveFile, HiveHeader, HiveIdentification, HiveOpenError, sniff_regf};
 pub use value::{

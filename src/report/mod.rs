@@ -4,6 +4,7 @@
 //! tests capture their output in memory.
 
 mod csv;
+pub mod fix_files;
 mod markdown;
 mod table;
 
@@ -11,6 +12,7 @@ pub use csv::write_csv;
 pub use markdown::write_markdown;
 pub use table::write_table;
 
+use crate::registry::windows_version::WindowsVersion;
 use crate::rules::{CheckResult, Verdict};
 use crate::source::SourceEntry;
 use serde::Serialize;
@@ -27,6 +29,9 @@ pub struct BundleReport {
     pub sources: Vec<SourceEntry>,
     pub errors: Vec<String>,
     pub checks: Vec<CheckResult>,
+    /// The server's Windows version from the SOFTWARE hive, when known
+    /// (an addition to the contract's fields; fixes depend on it).
+    pub windows: Option<WindowsVersion>,
 }
 
 impl BundleReport {
@@ -40,6 +45,7 @@ impl BundleReport {
             sources: Vec::new(),
             errors: vec![why.into()],
             checks: Vec::new(),
+            windows: None,
         }
     }
 

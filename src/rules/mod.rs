@@ -10,7 +10,7 @@
 use crate::acl::AclView;
 use crate::registry::RegistryView;
 use crate::registry::sam::LocalAccounts;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 include!(concat!(env!("OUT_DIR"), "/rules_list.rs"));
 
@@ -55,6 +55,86 @@ pub struct CheckResult {
     pub summary: String,
     pub evidence: Evidence,
     pub remediation: Option<String>,
+    /// The same fix as `remediation`, as changes the fix writers render
+    /// for the server's Windows version (`analyze --fix-dir`). Empty unless
+    /// the check fails.
+    pub fix: Vec<FixAction>,
+}
+
+/// One change on the customer's server that a failing check asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum FixAction {
+    SetRegistryValue(RegistryFix),
+    GrantFolderAccess(GrantFix),
+    RemoveDenyEntries(DenyFix),
+}
+
+/// Set a registry value under `HKEY_LOCAL_MACHINE`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryFix {
+    /// The full key, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Exchange`;
+    /// SYSTEM keys say `CurrentControlSet`, which the live server resolves.
+    pub key: String,
+    pub value: String,
+    pub data: FixData,
+    /// Set when `data` is the usual default rather than known to be right
+    /// for this server: what the customer must confirm first. Fix writers
+    /// leave such a value commented out.
+    pub confirm: Option<String>,
+}
+
+/// Registry data a fix sets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "data")]
+pub enum FixData {
+    #[serde(rename = "REG_DWORD")]
+    Dword(u32),
+    #[serde(rename = "REG_SZ")]
+    Sz(String),
+}
+
+/// Add an allow entry to a folder's ACL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GrantFix {
+    /// The folder as on the customer's machine.
+    pub folder: String,
+    /// The account as Windows tools take it, e.g. `EXCH01\IUSR_EXCH01`.
+    pub principal: String,
+    /// The rights to grant on the folder itself and on subfolders created
+    /// in it later (container inherit), nothing for files: the form of an
+    /// NT 4.0 directory permission such as "Add" (0x1201b6).
+    #[serde(serialize_with = "hex_mask")]
+    pub rights: u32,
+    /// The part of `rights` the check needs (e.g. FILE_ADD_FILE, 0x2): a
+    /// tool that cannot grant `rights` exactly must grant at least this.
+    #[serde(serialize_with = "hex_mask")]
+    pub needed: u32,
+    /// What the article calls these rights, e.g. `Add`.
+    pub rights_name: String,
+}
+
+/// Remove a principal's deny entries from a folder's ACL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DenyFix {
+    pub folder: String,
+    /// The principal's name as Windows tools take it, when known.
+    pub principal: Option<String>,
+    /// Its SID, when the snapshot gave one.
+    pub sid: Option<String>,
+    /// The deny entries to remove, numbered from 1 in DACL order.
+    pub aces: Vec<usize>,
+    /// The rights those entries deny.
+    #[serde(serialize_with = "hex_mask")]
+    pub denied: u32,
+    /// Whether the principal also has allow entries on the folder, which a
+    /// tool that removes all of a principal's entries (`cacls /E /R`)
+    /// would take away too.
+    pub principal_has_allow_entries: bool,
+}
+
+fn hex_mask<S: Serializer>(mask: &u32, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format!("0x{mask:08x}"))
 }
 
 /// What a rule's checks may look at.

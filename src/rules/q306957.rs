@@ -2,10 +2,13 @@
 // The module documentation above is `q306957.md`, which `rules show Q306957`
 // prints too: edit the Markdown file, not this comment.
 
-use super::{CheckInfo, CheckResult, Evidence, Rule, Verdict, Views};
+use super::{
+    CheckInfo, CheckResult, DenyFix, Evidence, FixAction, FixData, GrantFix, RegistryFix, Rule,
+    Verdict, Views,
+};
 use crate::acl::rights::{self, FILE_ADD_FILE};
 use crate::acl::{
-    AccessOutcome, AceDecision, FolderAcl, FolderMatch, Token, TokenAccess, Trustee,
+    AccessOutcome, AceDecision, Dacl, FolderAcl, FolderMatch, Token, TokenAccess, Trustee,
     ace_type, evaluate_for_token, well_known_name,
 };
 use crate::registry::sam::LocalAccounts;
@@ -25,6 +28,8 @@ const ACTIVE_MESSAGING_VALUE: &str = "Active Messaging Use Exchange";
 const IMC_SERVICE_KEY: &str = r"CurrentControlSet\Services\MSExchangeIMC";
 const IMC_PARAMETERS_KEY: &str = r"CurrentControlSet\Services\MSExchangeIMC\Parameters";
 const ROOTDIR_VALUE: &str = "RootDir";
+/// Where Exchange setup puts the IMC's data unless told otherwise.
+const DEFAULT_ROOTDIR: &str = r"C:\exchsrvr\imcdata";
 
 const CHECKS: &[CheckInfo] = &[
     CheckInfo {
@@ -72,6 +77,7 @@ impl Rule for Q306957 {
                     summary: why.clone(),
                     evidence: Evidence::new(),
                     remediation: None,
+                    fix: Vec::new(),
                 })
                 .collect();
         }
@@ -126,6 +132,7 @@ fn unknown_lookup(id: &str, what: &str, problem: String, no_data: bool) -> Check
         summary,
         evidence: evidence([("problem", json!(problem))]),
         remediation: None,
+        fix: Vec::new(),
     }
 }
 
@@ -137,6 +144,12 @@ fn check_active_messaging(registry: &RegistryView) -> CheckResult {
         summary,
         evidence,
         remediation: Some(FIX.to_string()),
+        fix: vec![FixAction::SetRegistryValue(RegistryFix {
+            key: format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\{EXCHANGE_KEY}"),
+            value: ACTIVE_MESSAGING_VALUE.to_string(),
+            data: FixData::Dword(1),
+            confirm: None,
+        })],
     };
     match registry.read_value(HiveKind::Software, EXCHANGE_KEY, ACTIVE_MESSAGING_VALUE) {
         Lookup::Found(found) => {
@@ -149,6 +162,7 @@ fn check_active_messaging(registry: &RegistryView) -> CheckResult {
                     summary: "Active Messaging Use Exchange is REG_DWORD 1".to_string(),
                     evidence: ev,
                     remediation: None,
+                    fix: Vec::new(),
                 }
             } else {
                 let data = crate::report::evidence_text(&value.data_json());
@@ -199,6 +213,20 @@ fn check_imc_rootdir(registry: &RegistryView) -> (CheckResult, PickupFolder) {
     let result = |verdict: Verdict, summary: String, ev: Evidence| CheckResult {
         id: IMC_ROOTDIR_ID.to_string(),
         remediation: (verdict == Verdict::Fail).then(|| FIX.to_string()),
+        fix: if verdict == Verdict::Fail {
+            vec![FixAction::SetRegistryValue(RegistryFix {
+                key: format!("HKEY_LOCAL_MACHINE\\SYSTEM\\{IMC_PARAMETERS_KEY}"),
+                value: ROOTDIR_VALUE.to_string(),
+                data: FixData::Sz(DEFAULT_ROOTDIR.to_string()),
+                confirm: Some(format!(
+                    "RootDir depends on the installation: {DEFAULT_ROOTDIR} is only the default. \
+                     Confirm the Internet Mail Service's data folder (it holds Pickup, In and Out) \
+                     before setting it, or repair the Internet Mail Service installation"
+                )),
+            })]
+        } else {
+            Vec::new()
+        },
         verdict,
         summary,
         evidence: ev,
@@ -280,6 +308,7 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
         summary,
         evidence: ev,
         remediation: None,
+        fix: Vec::new(),
     };
     let folder = match pickup_folder {
         Ok(folder) => folder,
@@ -344,10 +373,13 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
                     ),
                     evidence: ev,
                     remediation: None,
+                    fix: Vec::new(),
                 }
             } else {
                 let remediation =
                     acl_remediation(&folder, &account_name, computer_name.as_deref(), &outcome, views.accounts);
+                let principal = tool_principal(&account_name, computer_name.as_deref());
+                let fix = acl_fix(&folder, principal, first, &token, views.accounts);
                 CheckResult {
                     id: PICKUP_ACL_ID.to_string(),
                     verdict: Verdict::Fail,
@@ -357,6 +389,7 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
                     ),
                     evidence: ev,
                     remediation: Some(remediation),
+                    fix,
                 }
             }
         }
@@ -506,6 +539,91 @@ fn add_outcome_evidence(ev: &mut Evidence, outcome: &AccessOutcome, accounts: Op
     ev.insert("deciding_aces".into(), Value::Array(deciding));
 }
 
+/// The account as Windows tools take it: `COMPUTER\account` for a local
+/// account, as configured when it already names a domain.
+fn tool_principal(account: &str, computer: Option<&str>) -> String {
+    match computer {
+        Some(computer) if !account.contains('\\') => format!("{computer}\\{account}"),
+        _ => account.to_string(),
+    }
+}
+
+/// The structured fix of a failing ACL check: grant the account the
+/// article's Add (NT 4.0's directory permission, W and X on the folder),
+/// and remove every deny entry that takes FILE_ADD_FILE away from the
+/// token, one action per principal. The access check stops at the first
+/// such entry, so it is rerun without it until no deny entry decides.
+fn acl_fix(
+    folder: &str,
+    principal: String,
+    acl: &FolderAcl,
+    token: &Token,
+    accounts: Option<&LocalAccounts>,
+) -> Vec<FixAction> {
+    let mut fix = vec![FixAction::GrantFolderAccess(GrantFix {
+        folder: folder.to_string(),
+        principal,
+        rights: rights::NT4_ADD,
+        needed: FILE_ADD_FILE,
+        rights_name: "Add".to_string(),
+    })];
+    let Dacl::Entries(entries) = &acl.descriptor.dacl else {
+        return fix;
+    };
+    // The DACL with the deny entries found so far removed, and where each
+    // remaining entry stood in the snapshot.
+    let mut descriptor = acl.descriptor.clone();
+    let mut positions: Vec<usize> = (0..entries.len()).collect();
+    let mut denies: Vec<(Trustee, DenyFix)> = Vec::new();
+    for _ in 0..entries.len() {
+        let TokenAccess::Decided { outcome, .. } =
+            evaluate_for_token(&descriptor, token, FILE_ADD_FILE)
+        else {
+            break;
+        };
+        let Some(deny) = outcome
+            .deciding_aces
+            .iter()
+            .find(|d| d.denied & FILE_ADD_FILE != 0)
+        else {
+            break;
+        };
+        let position = positions.remove(deny.index);
+        if let Dacl::Entries(remaining) = &mut descriptor.dacl {
+            remaining.remove(deny.index);
+        }
+        let trustee = &deny.ace.trustee;
+        let denied = rights::map_generic(deny.ace.mask);
+        if let Some((_, existing)) = denies.iter_mut().find(|(t, _)| t == trustee) {
+            existing.aces.push(position + 1);
+            existing.denied |= denied;
+            continue;
+        }
+        denies.push((
+            trustee.clone(),
+            DenyFix {
+                folder: folder.to_string(),
+                principal: principal_name(trustee, deny.ace.display_name.as_deref(), accounts),
+                sid: match trustee {
+                    Trustee::Sid(sid) => Some(sid.to_string()),
+                    Trustee::Name(_) => None,
+                },
+                aces: vec![position + 1],
+                denied,
+                principal_has_allow_entries: entries.iter().any(|ace| {
+                    ace.ace_type == ace_type::ACCESS_ALLOWED && &ace.trustee == trustee
+                }),
+            },
+        ));
+    }
+    fix.extend(
+        denies
+            .into_iter()
+            .map(|(_, deny)| FixAction::RemoveDenyEntries(deny)),
+    );
+    fix
+}
+
 fn acl_remediation(
     folder: &str,
     account: &str,
@@ -513,10 +631,7 @@ fn acl_remediation(
     outcome: &AccessOutcome,
     accounts: Option<&LocalAccounts>,
 ) -> String {
-    let principal = match computer {
-        Some(computer) if !account.contains('\\') => format!("{computer}\\{account}"),
-        _ => account.to_string(),
-    };
+    let principal = tool_principal(account, computer);
     let mut lines = vec![format!(
         "icacls \"{folder}\" /grant \"{principal}:(AD,WD,X)\""
     )];
