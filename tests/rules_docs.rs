@@ -182,6 +182,9 @@ fn an_incomplete_documentation_is_caught() {
         fn documentation(&self) -> &'static str {
             self.0
         }
+        fn collection(&self) -> &'static rules::CollectionNeeds {
+            rules::find_rule("Q306957").unwrap().collection()
+        }
         fn evaluate(&self, _: &rules::Views) -> Vec<rules::CheckResult> {
             Vec::new()
         }

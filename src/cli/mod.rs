@@ -4,9 +4,11 @@
 //! decided from what the reports say, after every bundle is done.
 
 mod analyze;
+mod collect;
 mod rules;
 
 pub use analyze::AnalyzeArgs;
+pub use collect::CollectArgs;
 pub use rules::RulesArgs;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +52,14 @@ pub enum Command {
         hivetriage rules show Q306957.pickup-acl\n  \
         hivetriage rules list --format json")]
     Rules(RulesArgs),
+    /// Print a script the customer runs to gather a bundle this tool reads.
+    #[command(after_help = "Examples:\n  \
+        hivetriage collect --for nt4 > collect-hivetriage.cmd\n  \
+        hivetriage collect --for w2k > collect-hivetriage.cmd\n  \
+        hivetriage collect --for modern > collect-hivetriage.ps1\n\n\
+        The script saves the hives and the ACLs of the folders the rules need (their location\n\
+        read from the server's registry when it runs) into %SystemDrive%\\hivetriage\\<computer>.")]
+    Collect(CollectArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -80,6 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Collect(args) => collect::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Renderers write to any `io::Write` they are given, never to a global, so
 //! tests capture their output in memory.
 
+pub mod collect_script;
 mod csv;
 pub mod fix_files;
 mod markdown;

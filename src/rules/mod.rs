@@ -8,8 +8,8 @@
 //! `hivetriage rules show` prints, so the two cannot drift apart.
 
 use crate::acl::AclView;
-use crate::registry::RegistryView;
 use crate::registry::sam::LocalAccounts;
+use crate::registry::{HiveKind, RegistryView};
 use serde::{Serialize, Serializer};
 
 include!(concat!(env!("OUT_DIR"), "/rules_list.rs"));
@@ -162,6 +162,45 @@ pub struct CheckInfo {
     pub needs: &'static str,
 }
 
+/// What a rule needs gathered on a live server; `hivetriage collect`
+/// turns the needs of every rule into one script.
+#[derive(Clone, Copy, Debug)]
+pub struct CollectionNeeds {
+    /// Hives to save.
+    pub hives: &'static [HiveKind],
+    /// Folders whose ACLs to save.
+    pub folders: &'static [FolderNeed],
+}
+
+/// A folder whose ACL a rule reads.
+#[derive(Clone, Copy, Debug)]
+pub struct FolderNeed {
+    /// Names the snapshot files (`acl/<label>...`): lower-case ASCII
+    /// letters, digits and `-`, unique among all rules.
+    pub label: &'static str,
+    /// What the folder is, for the script's comments.
+    pub description: &'static str,
+    pub location: FolderLocation,
+}
+
+/// Where a folder is on the server.
+#[derive(Clone, Copy, Debug)]
+pub enum FolderLocation {
+    /// `<data of the value>\<subfolder>`, read from the live registry when
+    /// the script runs (`subfolder` may be empty); `<default>\<subfolder>`
+    /// when the value is not there.
+    FromRegistry {
+        /// Path under `HKEY_LOCAL_MACHINE`, e.g.
+        /// `SYSTEM\CurrentControlSet\Services\MSExchangeIMC\Parameters`.
+        key: &'static str,
+        value: &'static str,
+        subfolder: &'static str,
+        default: &'static str,
+    },
+    /// A fixed path.
+    Fixed(&'static str),
+}
+
 /// One knowledge-base article.
 pub trait Rule: Sync {
     /// The article id, e.g. `Q306957`.
@@ -174,6 +213,9 @@ pub trait Rule: Sync {
     /// **Why it matters.**, **Evidence.** and **Fix.** paragraphs. It is the
     /// rule module's rustdoc too (`#![doc = include_str!(...)]`).
     fn documentation(&self) -> &'static str;
+    /// What must be gathered on the customer's server for this rule: the
+    /// hives and the folders whose ACLs to save (`hivetriage collect`).
+    fn collection(&self) -> &'static CollectionNeeds;
     /// Evaluates every check. When the article does not apply to the bundle,
     /// every check is `not_applicable`.
     fn evaluate(&self, views: &Views) -> Vec<CheckResult>;

@@ -3,8 +3,8 @@
 // prints too: edit the Markdown file, not this comment.
 
 use super::{
-    CheckInfo, CheckResult, DenyFix, Evidence, FixAction, FixData, GrantFix, RegistryFix, Rule,
-    Verdict, Views,
+    CheckInfo, CheckResult, CollectionNeeds, DenyFix, Evidence, FixAction, FixData, FolderLocation,
+    FolderNeed, GrantFix, RegistryFix, Rule, Verdict, Views,
 };
 use crate::acl::rights::{self, FILE_ADD_FILE};
 use crate::acl::{
@@ -50,6 +50,22 @@ const CHECKS: &[CheckInfo] = &[
     },
 ];
 
+/// The hives (SAM for the account's SID and groups) and the pickup folder,
+/// found on the server the way the check finds it in the bundle.
+static COLLECTION: CollectionNeeds = CollectionNeeds {
+    hives: &[HiveKind::System, HiveKind::Software, HiveKind::Sam],
+    folders: &[FolderNeed {
+        label: "pickup",
+        description: "the Exchange IMC pickup folder, <RootDir>\\Pickup (Q306957)",
+        location: FolderLocation::FromRegistry {
+            key: r"SYSTEM\CurrentControlSet\Services\MSExchangeIMC\Parameters",
+            value: ROOTDIR_VALUE,
+            subfolder: "Pickup",
+            default: DEFAULT_ROOTDIR,
+        },
+    }],
+};
+
 impl Rule for Q306957 {
     fn article(&self) -> &'static str {
         "Q306957"
@@ -65,6 +81,10 @@ impl Rule for Q306957 {
 
     fn documentation(&self) -> &'static str {
         include_str!("q306957.md")
+    }
+
+    fn collection(&self) -> &'static CollectionNeeds {
+        &COLLECTION
     }
 
     fn evaluate(&self, views: &Views) -> Vec<CheckResult> {
