@@ -48,7 +48,8 @@ pub struct AnalyzeArgs {
     pub fix_dir: Option<PathBuf>,
 }
 
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
+/// Runs `analyze`; `color` says whether tables colour their verdicts.
+pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     let discovered = bundle::discover(&args.inputs, &|path, prefix| {
         crate::source::is_registry_data(&path.to_string_lossy(), prefix)
     });
@@ -113,7 +114,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<u8> {
         Format::Json => report::write_json(&mut out, &reports),
         Format::Csv => report::write_csv(&mut out, &reports),
         Format::Markdown => report::write_markdown(&mut out, &reports),
-        Format::Table => report::write_table(&mut out, &reports),
+        Format::Table => report::write_table_colored(&mut out, &reports, color),
     }
     .and_then(|_| out.flush());
     match written {

@@ -5,10 +5,14 @@
 
 mod analyze;
 mod collect;
+pub mod color;
+mod completions;
 mod rules;
 
 pub use analyze::AnalyzeArgs;
 pub use collect::CollectArgs;
+pub use color::ColorChoice;
+pub use completions::{CompletionsArgs, ManArgs};
 pub use rules::RulesArgs;
 
 use clap::{Parser, Subcommand};
@@ -23,11 +27,25 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Reads customers' support bundles (registry hives, ACL snapshots) offline and \
              evaluates knowledge-base articles against them",
     after_help = "Examples:\n  hivetriage analyze samples/healthy.zip\n  \
-                  hivetriage analyze --format jsonl -j 2 incoming/\n\n\
+                  hivetriage analyze --format jsonl -j 2 incoming/\n  \
+                  hivetriage analyze --fix-dir fixes --format markdown case123.zip\n  \
+                  hivetriage rules show Q306957\n  \
+                  hivetriage collect --for nt4 > collect-hivetriage.cmd\n\n\
                   Exit status: 0 all pass or not applicable, 1 a check fails, \
                   3 something is unknown or a bundle is unreadable, 2 bad usage or no input could be opened."
 )]
 pub struct Cli {
+    /// Colour verdicts in tables: auto (on a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,6 +78,18 @@ pub enum Command {
         The script saves the hives and the ACLs of the folders the rules need (their location\n\
         read from the server's registry when it runs) into %SystemDrive%\\hivetriage\\<computer>.")]
     Collect(CollectArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+        hivetriage completions bash > /etc/bash_completion.d/hivetriage\n  \
+        hivetriage completions zsh > \"${fpath[1]}/_hivetriage\"\n  \
+        hivetriage completions fish > ~/.config/fish/completions/hivetriage.fish\n  \
+        hivetriage completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one per subcommand.
+    #[command(after_help = "Examples:\n  \
+        hivetriage man > hivetriage.1 && man ./hivetriage.1\n  \
+        hivetriage man --dir /usr/local/share/man/man1")]
+    Man(ManArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -87,10 +117,13 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Runs the command line; returns the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let color = color::use_color(cli.color);
     match cli.command {
-        Command::Analyze(args) => analyze::run(args),
+        Command::Analyze(args) => analyze::run(args, color),
         Command::Rules(args) => rules::run(args),
         Command::Collect(args) => collect::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 

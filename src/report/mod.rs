@@ -11,7 +11,7 @@ mod table;
 
 pub use csv::write_csv;
 pub use markdown::write_markdown;
-pub use table::write_table;
+pub use table::{write_table, write_table_colored};
 
 use crate::registry::windows_version::WindowsVersion;
 use crate::rules::{CheckResult, Verdict};
