@@ -41,9 +41,10 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_compression_ratio)]
     pub max_compression_ratio: u64,
 
-    /// For each bundle with failing checks, write DIR/<bundle>/fix.reg
-    /// (REGEDIT4) and/or fix.cmd (ACL changes in the form the server's
-    /// Windows version supports). Passing bundles get nothing.
+    /// For each bundle with failing checks, write fix.reg (REGEDIT4) and/or
+    /// fix.cmd (ACL changes in the form the server's Windows version
+    /// supports) into a folder named after the bundle under DIR. Passing
+    /// bundles get nothing.
     #[arg(long, value_name = "DIR")]
     pub fix_dir: Option<PathBuf>,
 }
