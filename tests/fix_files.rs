@@ -59,8 +59,17 @@ fn verdict(report: &BundleReport, id: &str) -> Verdict {
 }
 
 fn run_fix_dir(inputs: &[&Path], dir: &Path) -> (i32, String) {
+    // Samples are named relative to the checkout, as a user would type them,
+    // so the bundle names written into the fix files do not depend on where
+    // the repository is cloned.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inputs: Vec<&Path> = inputs
+        .iter()
+        .map(|input| input.strip_prefix(root).unwrap_or(input))
+        .collect();
     let output = Command::cargo_bin("hivetriage")
         .unwrap()
+        .current_dir(root)
         .arg("analyze")
         .arg("--format")
         .arg("json")
