@@ -44,8 +44,8 @@ const CHECKS: &[CheckInfo] = &[
     },
     CheckInfo {
         id: PICKUP_ACL_ID,
-        title: "The anonymous web account may add files to <RootDir>\\Pickup",
-        needs: "an ACL snapshot of <RootDir>\\Pickup, SYSTEM (RootDir, computer name), \
+        title: "The anonymous web account may add files to the IMC pickup folder (RootDir\\Pickup)",
+        needs: "an ACL snapshot of the Pickup folder under the IMC RootDir, SYSTEM (RootDir, computer name), \
                 and a SAM hive for the account's SID and groups",
     },
 ];
