@@ -7,6 +7,7 @@
 //! "not there", "no data" and "could not be read" apart.
 
 mod cells;
+pub mod guard;
 mod hive_file;
 pub mod sam;
 mod value;
