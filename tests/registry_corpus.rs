@@ -1,7 +1,9 @@
-//! The hive reader and the registry view against the shared corpus: the
-//! facts in `../shared/corpus/README.md` (established by other readers),
-//! a second reader (nt-hive) on the clean hives, and pinned outcomes for
-//! the damaged ones. Every test skips when `../shared` is absent.
+//! The hive reader (nt-hive underneath, see `src/registry/hive_file.rs`)
+//! and the registry view against the shared corpus: the facts in
+//! `../shared/corpus/README.md` (established by other readers), nt-hive
+//! used bare on the clean hives, and pinned outcomes for the damaged ones,
+//! each with the reason for its numbers. Every test skips when `../shared`
+//! is absent.
 
 mod common;
 
@@ -631,10 +633,14 @@ fn bad_list_hive_reports_the_shared_list() {
     };
     assert!(warnings.is_empty());
     // Key 2's list is key 3's: its entry names key 3 as its parent.
+    // nt-hive does not check parents and would list `subkey` under both 2
+    // and 3; hivetriage checks the parent field around it (as Windows does
+    // on load), so 2 has no subkeys and one problem, and `3\subkey` is
+    // read where it belongs.
     let two = key(&hive, "2");
     assert!(two.subkeys.is_empty());
     assert_eq!(two.problems.len(), 1);
-    let problem = &two.problems[0];
+    let problem = &two.problems[0].error;
     assert_eq!(problem.file, "BadListHive");
     assert_eq!(problem.key_path, "2");
     assert!(problem.offset.is_some());
@@ -644,6 +650,7 @@ fn bad_list_hive_reports_the_shared_list() {
     assert_eq!(error.key_path, "2\\subkey");
     assert!(error.offset.is_some());
     assert!(hive.read_key("3\\subkey").unwrap().is_some());
+    // The root, 1, 2, 3, 3\subkey, 4; the one problem is key 2's.
     assert_eq!(walk_all(&hive), (6, 0, 1, 0));
 }
 
@@ -655,12 +662,13 @@ fn bad_subkey_hive_reports_the_foreign_subkey() {
     let two = key(&hive, "2");
     assert_eq!(two.problems.len(), 1);
     assert!(
-        two.problems[0].detail.contains("parent"),
+        two.problems[0].error.detail.contains("parent"),
         "{}",
         two.problems[0]
     );
     assert!(hive.read_key("2\\subkey").is_err());
     assert!(hive.read_key("3\\subkey").unwrap().is_some());
+    // As BadListHive: the subkey record under 2 is 3's (parent check).
     assert_eq!(walk_all(&hive), (6, 0, 1, 0));
 }
 
@@ -677,9 +685,11 @@ fn truncated_hive_reads_what_is_there() {
     );
     let k = key(&hive, "key_with_many_subkeys");
     assert!(k.subkeys.is_empty());
-    // One problem per leaf list of the index root that lies past the end.
+    // One problem per leaf list of the index root that lies past the end:
+    // nt-hive's index-root iterator reports each unreadable leaf and goes
+    // on with the next.
     assert_eq!(k.problems.len(), 9);
-    assert!(k.problems.iter().all(|p| p.offset.unwrap() >= 12288));
+    assert!(k.problems.iter().all(|p| p.error.offset.unwrap() >= 12288));
     let error = hive.read_key("key_with_many_subkeys\\1").unwrap_err();
     assert!(
         error
@@ -687,6 +697,7 @@ fn truncated_hive_reads_what_is_there() {
             .starts_with("TruncatedHive: reading key 'key_with_many_subkeys\\1' (at byte offset"),
         "{error}"
     );
+    // The root and key_with_many_subkeys, with the 9 leaf problems.
     assert_eq!(walk_all(&hive), (2, 0, 9, 0));
 }
 
@@ -699,13 +710,15 @@ fn truncated_name_hive_reports_the_name() {
     assert!(root.subkeys.is_empty());
     assert_eq!(root.problems.len(), 1);
     assert!(
-        root.problems[0].detail.contains("name"),
+        root.problems[0].error.detail.contains("name"),
         "{}",
         root.problems[0]
     );
     let error = hive.read_key("anything").unwrap_err();
     assert_eq!(error.file, "TruncatedNameHive");
-    assert_eq!(error.offset, root.problems[0].offset);
+    assert_eq!(error.offset, root.problems[0].error.offset);
+    // nt-hive refuses the name (its length field runs past the cell), so
+    // the subkey cannot be listed: the root alone, with one problem.
     assert_eq!(walk_all(&hive), (1, 0, 1, 0));
 }
 
@@ -883,12 +896,15 @@ fn a_walk_can_skip_and_stop() {
     );
 }
 
-// ------------------------------------------- a second reader: nt-hive
+// ------------------------------------------- nt-hive used bare
 
 /// Every key path (lower-cased) with its values (name, type, data).
 type Tree = BTreeMap<String, Vec<(String, u32, Vec<u8>)>>;
 
-/// The tree as nt-hive reads it (used only on clean corpus hives).
+/// The tree as nt-hive reads it used the plain way (used only on clean
+/// corpus hives): what hivetriage adds around it (guards, parent checks,
+/// budgets, duplicate handling, its own name decoding and comparison) must
+/// not change a clean hive.
 fn nt_hive_tree(bytes: &[u8]) -> Tree {
     fn visit(node: &nt_hive::KeyNode<&[u8]>, path: String, out: &mut Tree) {
         let mut values = Vec::new();
