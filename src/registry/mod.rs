@@ -117,7 +117,8 @@ pub enum ProblemSubject {
     /// The subkey list, or an entry of it that could not be read: any
     /// subkey may be the one missing.
     SubkeyList,
-    /// The key itself.
+    /// The key itself (for sources that can list a key yet not read it;
+    /// a hive key that nt-hive cannot read is not reached at all).
     Key,
 }
 
