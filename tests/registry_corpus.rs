@@ -1,7 +1,10 @@
-//! The hive reader and the registry view against the shared corpus: the
-//! facts in `../shared/corpus/README.md` (established by other readers),
-//! a second reader (nt-hive) on the clean hives, and pinned outcomes for
-//! the damaged ones. Every test skips when `../shared` is absent.
+//! The hive reader (nt-hive underneath, see `src/registry/hive_file.rs`)
+//! and the registry view against the shared corpus: the facts in
+//! `../shared/corpus/README.md` (established by other readers), an
+//! independent reader (reglookup, when installed) on the regipy SYSTEM
+//! hive, nt-hive used bare on the clean hives, and pinned outcomes for the
+//! damaged ones, each with the reason for its numbers. Every test skips
+//! when `../shared` is absent.
 
 mod common;
 
@@ -631,10 +634,14 @@ fn bad_list_hive_reports_the_shared_list() {
     };
     assert!(warnings.is_empty());
     // Key 2's list is key 3's: its entry names key 3 as its parent.
+    // nt-hive does not check parents and would list `subkey` under both 2
+    // and 3; hivetriage checks the parent field around it (as Windows does
+    // on load), so 2 has no subkeys and one problem, and `3\subkey` is
+    // read where it belongs.
     let two = key(&hive, "2");
     assert!(two.subkeys.is_empty());
     assert_eq!(two.problems.len(), 1);
-    let problem = &two.problems[0];
+    let problem = &two.problems[0].error;
     assert_eq!(problem.file, "BadListHive");
     assert_eq!(problem.key_path, "2");
     assert!(problem.offset.is_some());
@@ -644,6 +651,7 @@ fn bad_list_hive_reports_the_shared_list() {
     assert_eq!(error.key_path, "2\\subkey");
     assert!(error.offset.is_some());
     assert!(hive.read_key("3\\subkey").unwrap().is_some());
+    // The root, 1, 2, 3, 3\subkey, 4; the one problem is key 2's.
     assert_eq!(walk_all(&hive), (6, 0, 1, 0));
 }
 
@@ -655,12 +663,13 @@ fn bad_subkey_hive_reports_the_foreign_subkey() {
     let two = key(&hive, "2");
     assert_eq!(two.problems.len(), 1);
     assert!(
-        two.problems[0].detail.contains("parent"),
+        two.problems[0].error.detail.contains("parent"),
         "{}",
         two.problems[0]
     );
     assert!(hive.read_key("2\\subkey").is_err());
     assert!(hive.read_key("3\\subkey").unwrap().is_some());
+    // As BadListHive: the subkey record under 2 is 3's (parent check).
     assert_eq!(walk_all(&hive), (6, 0, 1, 0));
 }
 
@@ -677,9 +686,11 @@ fn truncated_hive_reads_what_is_there() {
     );
     let k = key(&hive, "key_with_many_subkeys");
     assert!(k.subkeys.is_empty());
-    // One problem per leaf list of the index root that lies past the end.
+    // One problem per leaf list of the index root that lies past the end:
+    // nt-hive's index-root iterator reports each unreadable leaf and goes
+    // on with the next.
     assert_eq!(k.problems.len(), 9);
-    assert!(k.problems.iter().all(|p| p.offset.unwrap() >= 12288));
+    assert!(k.problems.iter().all(|p| p.error.offset.unwrap() >= 12288));
     let error = hive.read_key("key_with_many_subkeys\\1").unwrap_err();
     assert!(
         error
@@ -687,6 +698,7 @@ fn truncated_hive_reads_what_is_there() {
             .starts_with("TruncatedHive: reading key 'key_with_many_subkeys\\1' (at byte offset"),
         "{error}"
     );
+    // The root and key_with_many_subkeys, with the 9 leaf problems.
     assert_eq!(walk_all(&hive), (2, 0, 9, 0));
 }
 
@@ -699,13 +711,15 @@ fn truncated_name_hive_reports_the_name() {
     assert!(root.subkeys.is_empty());
     assert_eq!(root.problems.len(), 1);
     assert!(
-        root.problems[0].detail.contains("name"),
+        root.problems[0].error.detail.contains("name"),
         "{}",
         root.problems[0]
     );
     let error = hive.read_key("anything").unwrap_err();
     assert_eq!(error.file, "TruncatedNameHive");
-    assert_eq!(error.offset, root.problems[0].offset);
+    assert_eq!(error.offset, root.problems[0].error.offset);
+    // nt-hive refuses the name (its length field runs past the cell), so
+    // the subkey cannot be listed: the root alone, with one problem.
     assert_eq!(walk_all(&hive), (1, 0, 1, 0));
 }
 
@@ -883,12 +897,15 @@ fn a_walk_can_skip_and_stop() {
     );
 }
 
-// ------------------------------------------- a second reader: nt-hive
+// ------------------------------------------- nt-hive used bare
 
 /// Every key path (lower-cased) with its values (name, type, data).
 type Tree = BTreeMap<String, Vec<(String, u32, Vec<u8>)>>;
 
-/// The tree as nt-hive reads it (used only on clean corpus hives).
+/// The tree as nt-hive reads it used the plain way (used only on clean
+/// corpus hives): what hivetriage adds around it (guards, parent checks,
+/// budgets, duplicate handling, its own name decoding and comparison) must
+/// not change a clean hive.
 fn nt_hive_tree(bytes: &[u8]) -> Tree {
     fn visit(node: &nt_hive::KeyNode<&[u8]>, path: String, out: &mut Tree) {
         let mut values = Vec::new();
@@ -991,7 +1008,8 @@ fn nt_hive_reads_the_same_keys_and_values_in_clean_hives() {
 }
 
 /// Throughput of a full walk (values copied, subkey names decoded) of the
-/// 11.7 MB regipy SYSTEM hive. Timing needs an optimised build:
+/// 11.7 MB regipy SYSTEM hive, best of 5 rounds (`WALK_ROUNDS=30` for more
+/// on a busy machine). Timing needs an optimised build:
 /// `cargo test --release --test registry_corpus walk_speed -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -1001,7 +1019,11 @@ fn walk_speed_on_regipy_system() {
     };
     let size = hive.header().hive_bins_size as f64;
     let mut best = f64::MAX;
-    for _ in 0..5 {
+    for _ in 0..(std::env::var("WALK_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5))
+    {
         let started = std::time::Instant::now();
         let mut values = 0usize;
         hive.walk("", &mut |key: &RegKey| {
@@ -1019,4 +1041,210 @@ fn walk_speed_on_regipy_system() {
         best * 1e3,
         size / 1e6 / best
     );
+}
+
+// ------------------------------------ an independent reader: reglookup
+
+/// `%XX` escapes of reglookup's output undone (it escapes `,`, `/`, `%`,
+/// control characters and, in binary data, every byte it cannot print).
+fn reglookup_unescape(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[at], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                at += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `2010-11-10 17:18:08` for a FILETIME (UTC, whole seconds).
+fn filetime_text(filetime: u64) -> String {
+    let unix = (filetime / 10_000_000) as i64 - 11_644_473_600;
+    let (days, seconds) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// reglookup's name of a value type.
+fn reglookup_type(type_code: u32) -> String {
+    match type_code {
+        0 => "NONE".into(),
+        1 => "SZ".into(),
+        2 => "EXPAND_SZ".into(),
+        3 => "BINARY".into(),
+        4 => "DWORD".into(),
+        5 => "DWORD_BE".into(),
+        6 => "LINK".into(),
+        7 => "MULTI_SZ".into(),
+        8 => "RSRC_LIST".into(),
+        9 => "RSRC_DESC".into(),
+        10 => "RSRC_REQ_LIST".into(),
+        11 => "QWORD".into(),
+        other => format!("0x{other:08X}"),
+    }
+}
+
+/// Compares every key (path, last-written second), every value (key,
+/// name, type) and the data of DWORD, QWORD, BINARY and string values of
+/// the regipy SYSTEM hive with what reglookup (libregfi, an independent
+/// C reader) prints. Skips when reglookup or `../shared` is absent.
+#[test]
+fn reglookup_reads_the_same_system_hive() {
+    let Some(bytes) = common::shared_xz_file("corpus/regipy/SYSTEM.xz") else {
+        return;
+    };
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, &bytes).unwrap();
+    let output = match std::process::Command::new("reglookup")
+        .arg("-H")
+        .arg(file.path())
+        .output()
+    {
+        Ok(output) if output.status.success() => output,
+        other => {
+            eprintln!("skipped: reglookup is not usable here ({other:?})");
+            return;
+        }
+    };
+    // Values reglookup could not decode as their type: it prints raw
+    // bytes for them (and says so on stderr).
+    let undecoded: std::collections::HashSet<Vec<u8>> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter_map(|line| line.split_once("value for '")?.1.rsplit_once("', warning"))
+        .map(|(path, _)| path.as_bytes().to_vec())
+        .collect();
+
+    type Theirs = BTreeMap<(Vec<Vec<u8>>, Vec<u8>), (String, String)>;
+    let mut their_keys: BTreeMap<Vec<Vec<u8>>, String> = BTreeMap::new();
+    let mut their_values: Theirs = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 4, "{line}");
+        let mut components: Vec<Vec<u8>> = fields[0]
+            .split('/')
+            .skip(1)
+            .map(reglookup_unescape)
+            .collect();
+        if fields[1] == "KEY" {
+            if fields[0] == "/" {
+                components.clear();
+            }
+            their_keys.insert(components, fields[3].to_string());
+        } else {
+            let name = components.pop().unwrap();
+            let data = if undecoded.contains(fields[0].as_bytes()) {
+                String::new()
+            } else if fields[2] == "(null)" {
+                // How it prints empty data.
+                "%".to_string()
+            } else {
+                fields[2].to_string()
+            };
+            let old = their_values.insert((components, name), (fields[1].to_string(), data));
+            assert!(old.is_none(), "{line}");
+        }
+    }
+
+    let (hive, _) = HiveFile::open("SYSTEM", bytes).unwrap();
+    let (mut keys, mut values, mut data_compared) = (0, 0, 0);
+    hive.walk("", &mut |key: &RegKey| {
+        let components: Vec<Vec<u8>> = if key.path.is_empty() {
+            Vec::new()
+        } else {
+            key.path
+                .split('\\')
+                .map(|c| c.as_bytes().to_vec())
+                .collect()
+        };
+        assert_eq!(
+            their_keys.get(&components),
+            Some(&filetime_text(key.last_written.unwrap())),
+            "{}",
+            key.path
+        );
+        keys += 1;
+        for value in &key.values {
+            let id = (components.clone(), value.name.as_bytes().to_vec());
+            let (their_type, their_data) = their_values
+                .get(&id)
+                .unwrap_or_else(|| panic!("{}: {:?} not in reglookup", key.path, value.name));
+            assert_eq!(*their_type, reglookup_type(value.type_code), "{}", key.path);
+            values += 1;
+            if their_data.is_empty() {
+                continue;
+            }
+            if their_data == "%" {
+                assert!(value.raw.is_empty(), "{}\\{}", key.path, value.name);
+                data_compared += 1;
+                continue;
+            }
+            let expected = match (value.type_code, value.raw.len()) {
+                (reg_type::DWORD, 4) => Some(format!("0x{:08X}", value.as_dword().unwrap())),
+                (reg_type::QWORD, 8) => Some(format!(
+                    "0x{:016X}",
+                    u64::from_le_bytes(value.raw[..].try_into().unwrap())
+                )),
+                (reg_type::SZ | reg_type::EXPAND_SZ, _) => {
+                    let ours = value.as_string().unwrap();
+                    assert_eq!(
+                        reglookup_unescape(their_data),
+                        ours.as_bytes(),
+                        "{}\\{}",
+                        key.path,
+                        value.name
+                    );
+                    data_compared += 1;
+                    None
+                }
+                (reg_type::BINARY, _) => {
+                    assert_eq!(
+                        reglookup_unescape(their_data),
+                        value.raw,
+                        "{}\\{}",
+                        key.path,
+                        value.name
+                    );
+                    data_compared += 1;
+                    None
+                }
+                _ => None,
+            };
+            if let Some(expected) = expected {
+                assert_eq!(*their_data, expected, "{}\\{}", key.path, value.name);
+                data_compared += 1;
+            }
+        }
+        WalkControl::Continue
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!((keys, values), (their_keys.len(), their_values.len()));
+    assert_eq!((keys, values), (30_756, 73_456));
+    assert!(data_compared > 60_000, "{data_compared}");
 }

@@ -336,7 +336,7 @@ fn an_unreadable_value_is_a_problem_and_the_rest_of_the_key_is_read() {
     assert_eq!(key.values.len(), 1);
     assert_eq!(key.value("Other").unwrap().as_dword(), Some(7));
     assert_eq!(key.problems.len(), 1);
-    let problem = &key.problems[0];
+    let problem = &key.problems[0].error;
     assert_eq!(problem.file, "SYSTEM");
     assert_eq!(problem.key_path, "Services\\MSExchangeIMC\\Parameters");
     assert_eq!(problem.offset, Some(BASE_BLOCK_SIZE as u64 + 0x00F0_0000));
@@ -433,6 +433,7 @@ fn duplicate_subkey_names_keep_the_first_everywhere() {
     assert_eq!(root.problems.len(), 1);
     assert!(
         root.problems[0]
+            .error
             .detail
             .contains("second subkey named 'dUP'"),
         "{:?}",
@@ -462,7 +463,7 @@ fn a_subkey_without_a_name_is_a_problem_not_a_path() {
     let root = file.read_key("").unwrap().unwrap();
     assert_eq!(root.subkeys, ["Named"]);
     assert_eq!(root.problems.len(), 1);
-    assert_eq!(root.problems[0].offset, Some(policy as u64));
+    assert_eq!(root.problems[0].error.offset, Some(policy as u64));
     let mut paths = Vec::new();
     file.walk("", &mut |key: &RegKey| {
         paths.push(key.path.clone());

@@ -1,23 +1,45 @@
-//! A `regf` hive file held in memory, tolerant of dirty and damaged files:
-//! a hive is used as far as it can be read, and what was tolerated is said.
+//! A `regf` hive file held in memory, read through nt-hive and tolerant of
+//! dirty and damaged files: a hive is used as far as it can be read, and
+//! what was tolerated is said.
 //!
-//! * The base block is checked field by field ([`HiveFile::open`]); only a
-//!   missing signature, a transaction log's file type or an unreadable root
-//!   key make a file unusable. A dirty hive (sequence numbers differ) is read
-//!   as it is with a warning; a caller that replays the transaction logs
-//!   passes the patched bytes (with equal sequence numbers) to `open` instead.
-//! * Keys are found by scanning subkey lists linearly and comparing names
-//!   the way Windows does, so unsorted lists (which defeat binary search)
-//!   still work.
-//! * A value or subkey that cannot be read becomes a problem of its key; the
-//!   rest of the key is still returned. A lookup that fails to find a name
-//!   while some sibling entries were unreadable is an error, not "missing".
+//! * The base block is checked field by field here ([`sniff_regf`],
+//!   [`HiveFile::open`]) before nt-hive sees it; only a missing signature, a
+//!   transaction log's file type or an unreadable root key make a file
+//!   unusable. nt-hive's `Hive::new` then validates it; a hive it rejects
+//!   only for what is tolerated (dirty sequence numbers, a bad checksum, a
+//!   truncated file, an unknown version, format or clustering factor) is
+//!   read with `Hive::without_validation`, with a warning for each. A dirty
+//!   hive is read as it is; a caller that replays the transaction logs
+//!   passes the patched bytes (with equal sequence numbers) to `open`.
+//! * nt-hive only sees bytes it can take: ones starting with a checked base
+//!   block (its validation panics on any other signature), cut to the
+//!   declared hive bins size (trailing garbage is not hive data), with a
+//!   root cell offset other than 0xFFFFFFFF (on which it asserts).
+//! * Keys are read by [`super::reader`]: linear scans of subkey lists with
+//!   Windows' name comparison, panics contained, work bounded.
+//!
+//! nt-hive 0.3 panics, rather than returning an error, on:
+//!
+//! * a base block not starting with `regf` (`Hive::validate` asserts in
+//!   `offset_of_field` for a field at offset 0): never handed such bytes;
+//! * a cell offset of 0xFFFFFFFF where a cell is needed
+//!   (`assert!(data_offset != u32::MAX)` in `cell_range_from_data_offset`):
+//!   the header's root offset is checked first; zero-length value data,
+//!   which real hives store with that offset, is never asked for; in
+//!   subkey lists, index roots, value lists and big-data segment lists
+//!   (damaged hives only) the panic is contained ([`super::guard`]);
+//! * a referenced cell whose size field is 0 (`cell_size - 4` overflows,
+//!   in builds with overflow checks: debug, tests, fuzzing): contained;
+//! * `KeyValue::dword_data`/`qword_data` compute an offset from the address
+//!   of a local variable (`offset_of_field(&data)`), and `KeyNode::subkey`/
+//!   `subpath` use binary search: none of them is called.
 
-use super::cells::{BASE_BLOCK_SIZE, Budget, CellError, Cells, KeyNode, Name, file_offset};
-use super::{
-    HiveData, HiveKind, LookupError, MAX_WALK_DEPTH, RegKey, RegValue, WalkControl, WalkSummary,
-    printable,
-};
+use nt_hive::{Hive, NtHiveError};
+
+use super::around::{BASE_BLOCK_SIZE, Bins, describe, file_offset};
+use super::guard::contain;
+use super::reader::Reader;
+use super::{HiveData, HiveKind, LookupError, RegKey, WalkControl, WalkSummary, printable};
 
 /// The fields of a hive's base block that triage needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,401 +244,92 @@ impl HiveFile {
             declared
         };
 
+        let clustering_factor = u32::from_le_bytes([bytes[44], bytes[45], bytes[46], bytes[47]]);
+        if clustering_factor != 1 {
+            warnings.push(format!(
+                "{origin}: unknown clustering factor {clustering_factor} in the header (expected 1); read anyway"
+            ));
+        }
+
         let hive = HiveFile {
             origin,
             bytes,
             header,
             data_end: BASE_BLOCK_SIZE + data_len,
         };
-        if let Err(error) = hive.cells().key_node(hive.header.root_cell_offset) {
-            return Err(HiveOpenError::Unreadable {
-                file: hive.origin,
-                detail: format!(
-                    "root key (at byte offset {:#x}): {}",
-                    error.offset, error.detail
-                ),
-            });
+        let unreadable = |hive: HiveFile, detail: String| HiveOpenError::Unreadable {
+            file: hive.origin,
+            detail,
+        };
+        // nt-hive's own validation: it may only fail on what the warnings
+        // above already say (validation stops at the first failure, so the
+        // warnings come from the checks above, not from nt-hive).
+        match contain(|| Hive::new(hive.hive_bytes()).map(|_| ())) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) if tolerated(&error) => {}
+            Ok(Err(error)) => {
+                let damage = describe(&error, hive.data_end - BASE_BLOCK_SIZE);
+                return Err(unreadable(hive, damage.detail));
+            }
+            Err(panic) => return Err(unreadable(hive, panic.describe())),
         }
-        Ok((hive, warnings))
+        let root = hive.with_reader(|reader| Ok(reader.root().map(|_| ())));
+        match root {
+            Ok(Ok(())) => Ok((hive, warnings)),
+            Ok(Err(damage)) => {
+                let at = damage
+                    .offset
+                    .unwrap_or(file_offset(hive.header.root_cell_offset));
+                let detail = format!("root key (at byte offset {at:#x}): {}", damage.detail);
+                Err(unreadable(hive, detail))
+            }
+            Err(error) => Err(unreadable(hive, error.detail)),
+        }
     }
 
     pub fn header(&self) -> &HiveHeader {
         &self.header
     }
 
-    fn cells(&self) -> Cells<'_> {
-        Cells::new(
-            &self.bytes[BASE_BLOCK_SIZE..self.data_end],
+    /// The bytes nt-hive reads: the base block and the hive bins data.
+    fn hive_bytes(&self) -> &[u8] {
+        &self.bytes[..self.data_end]
+    }
+
+    /// Runs `read` with a [`Reader`] over this hive.
+    fn with_reader<T>(
+        &self,
+        read: impl for<'h> FnOnce(&Reader<'h>) -> Result<T, LookupError>,
+    ) -> Result<T, LookupError> {
+        // `open` made sure the bytes hold a whole base block.
+        let hive = Hive::without_validation(self.hive_bytes()).map_err(|error| LookupError {
+            file: self.origin.clone(),
+            key_path: String::new(),
+            offset: None,
+            detail: describe(&error, 0).detail,
+        })?;
+        let reader = Reader::new(
+            &self.origin,
+            &hive,
+            Bins::new(&self.hive_bytes()[BASE_BLOCK_SIZE..]),
             self.header.minor_version,
-        )
-    }
-
-    fn lookup_error(&self, key_path: &str, error: CellError) -> LookupError {
-        LookupError {
-            file: self.origin.clone(),
-            key_path: key_path.to_string(),
-            offset: Some(error.offset),
-            detail: error.detail,
-        }
-    }
-
-    fn root(&self) -> Result<KeyNode<'_>, LookupError> {
-        self.cells()
-            .key_node(self.header.root_cell_offset)
-            .map_err(|e| self.lookup_error("", e))
-    }
-
-    /// Finds the key at `path`; returns it with its path as stored.
-    fn resolve(
-        &self,
-        path: &str,
-        budget: &mut Budget,
-    ) -> Result<Option<(KeyNode<'_>, String)>, LookupError> {
-        let cells = self.cells();
-        let mut node = self.root()?;
-        let mut stored_path = String::new();
-        let mut offsets = Vec::new();
-        let mut problems = Vec::new();
-        for component in path.split('\\').filter(|c| !c.is_empty()) {
-            offsets.clear();
-            problems.clear();
-            cells
-                .subkey_offsets(&node, &mut offsets, &mut problems, budget)
-                .map_err(|e| self.lookup_error(path, e))?;
-            let mut found = None;
-            for &offset in &offsets {
-                let child = match cells.subkey_node(offset, &node) {
-                    Ok(child) => child,
-                    Err(error) => {
-                        problems.push(error);
-                        continue;
-                    }
-                };
-                match child.name() {
-                    Ok(name) if name.matches(component) => {
-                        found = Some((child, name));
-                        break;
-                    }
-                    Ok(_) => {}
-                    Err(error) => problems.push(error),
-                }
-            }
-            let Some((child, name)) = found else {
-                if let Some(first) = problems.first() {
-                    let parent = if stored_path.is_empty() {
-                        "the root key".to_string()
-                    } else {
-                        format!("'{}'", printable(&stored_path))
-                    };
-                    return Err(LookupError {
-                        file: self.origin.clone(),
-                        key_path: path.to_string(),
-                        offset: Some(first.offset),
-                        detail: format!(
-                            "no readable subkey '{}' under {parent}, and {} of its subkey entries could not be read (first: {})",
-                            printable(component),
-                            problems.len(),
-                            first.detail
-                        ),
-                    });
-                }
-                return Ok(None);
-            };
-            if !stored_path.is_empty() {
-                stored_path.push('\\');
-            }
-            name.push_to(&mut stored_path);
-            node = child;
-        }
-        Ok(Some((node, stored_path)))
-    }
-
-    /// Fills `key` (reusing its buffers) with the key node's values and
-    /// subkey names; `children` receives the offsets of readable subkeys.
-    fn fill_key(
-        &self,
-        node: &KeyNode<'_>,
-        key: &mut RegKey,
-        children: &mut Vec<u32>,
-        scratch: &mut Scratch,
-        budget: &mut Budget,
-    ) -> Result<(), LookupError> {
-        let cells = self.cells();
-        key.last_written = Some(node.last_written());
-        key.problems.clear();
-        scratch.problems.clear();
-
-        cells
-            .value_offsets(node, &mut scratch.offsets, &mut scratch.problems, budget)
-            .map_err(|e| self.lookup_error(&key.path, e))?;
-        for problem in scratch.problems.drain(..) {
-            key.problems.push(LookupError {
-                file: self.origin.clone(),
-                key_path: key.path.clone(),
-                offset: Some(problem.offset),
-                detail: format!("values: {}", problem.detail),
-            });
-        }
-        let mut kept = 0;
-        for (index, &offset) in scratch.offsets.iter().enumerate() {
-            let record = match cells.value(offset) {
-                Ok(record) => record,
-                Err(error) => {
-                    key.problems
-                        .push(self.value_problem(&key.path, index, None, error));
-                    continue;
-                }
-            };
-            let name = match record.name() {
-                Ok(name) => name,
-                Err(error) => {
-                    key.problems
-                        .push(self.value_problem(&key.path, index, None, error));
-                    continue;
-                }
-            };
-            if kept == key.values.len() {
-                key.values.push(RegValue::new("", 0, Vec::new()));
-            }
-            let slot = &mut key.values[kept];
-            slot.name.clear();
-            name.push_to(&mut slot.name);
-            slot.type_code = record.type_code();
-            match cells.value_data(&record, &mut slot.raw, budget) {
-                Ok(()) => kept += 1,
-                Err(error) => {
-                    let name = slot.name.clone();
-                    key.problems
-                        .push(self.value_problem(&key.path, index, Some(&name), error));
-                }
-            }
-        }
-        key.values.truncate(kept);
-
-        scratch.problems.clear();
-        cells
-            .subkey_offsets(node, &mut scratch.offsets, &mut scratch.problems, budget)
-            .map_err(|e| self.lookup_error(&key.path, e))?;
-        for problem in scratch.problems.drain(..) {
-            key.problems.push(LookupError {
-                file: self.origin.clone(),
-                key_path: key.path.clone(),
-                offset: Some(problem.offset),
-                detail: format!("subkeys: {}", problem.detail),
-            });
-        }
-        children.clear();
-        let mut named = 0;
-        for (index, &offset) in scratch.offsets.iter().enumerate() {
-            let name = cells
-                .subkey_node(offset, node)
-                .and_then(|child| child.name());
-            match name {
-                Ok(name) => {
-                    if named == key.subkeys.len() {
-                        key.subkeys.push(String::new());
-                    }
-                    let slot = &mut key.subkeys[named];
-                    slot.clear();
-                    name.push_to(slot);
-                    if slot.is_empty() || slot.contains('\\') {
-                        // Windows allows neither; no path could name it.
-                        let problem = format!(
-                            "subkey #{index}: its name '{}' is empty or holds a backslash, so no path reaches it; not read",
-                            printable(slot)
-                        );
-                        key.problems.push(LookupError {
-                            file: self.origin.clone(),
-                            key_path: key.path.clone(),
-                            offset: Some(file_offset(offset)),
-                            detail: problem,
-                        });
-                        continue;
-                    }
-                    named += 1;
-                    children.push(offset);
-                }
-                Err(error) => key.problems.push(LookupError {
-                    file: self.origin.clone(),
-                    key_path: key.path.clone(),
-                    offset: Some(error.offset),
-                    detail: format!("subkey #{index}: {}", error.detail),
-                }),
-            }
-        }
-        key.subkeys.truncate(named);
-        self.drop_duplicate_subkeys(key, children);
-        Ok(())
-    }
-
-    /// Windows never stores two subkeys with one name; a damaged hive may.
-    /// Lookups find the first, so the walk and `subkeys` keep only the
-    /// first too (the others become problems) and every listed path reads
-    /// back. Sorted lists (the normal case) prove there are none cheaply.
-    fn drop_duplicate_subkeys(&self, key: &mut RegKey, children: &mut Vec<u32>) {
-        let strictly_sorted = key
-            .subkeys
-            .windows(2)
-            .all(|pair| compare_names(&pair[0], &pair[1]) == std::cmp::Ordering::Less);
-        if strictly_sorted {
-            return;
-        }
-        let mut seen = std::collections::HashSet::with_capacity(key.subkeys.len());
-        let mut keep = Vec::with_capacity(key.subkeys.len());
-        for (index, name) in key.subkeys.iter().enumerate() {
-            let folded: String = name.chars().map(super::upcase).collect();
-            let first = seen.insert(folded);
-            if !first {
-                key.problems.push(LookupError {
-                    file: self.origin.clone(),
-                    key_path: key.path.clone(),
-                    offset: Some(file_offset(children[index])),
-                    detail: format!(
-                        "subkeys: a second subkey named '{}'; only the first is read",
-                        printable(name)
-                    ),
-                });
-            }
-            keep.push(first);
-        }
-        let mut flags = keep.iter();
-        key.subkeys.retain(|_| *flags.next().unwrap_or(&true));
-        let mut flags = keep.iter();
-        children.retain(|_| *flags.next().unwrap_or(&true));
-    }
-
-    fn value_problem(
-        &self,
-        key_path: &str,
-        index: usize,
-        name: Option<&str>,
-        error: CellError,
-    ) -> LookupError {
-        let which = match name {
-            Some(name) => super::value_problem_prefix(name),
-            None => format!("value #{index}: "),
-        };
-        LookupError {
-            file: self.origin.clone(),
-            key_path: key_path.to_string(),
-            offset: Some(error.offset),
-            detail: format!("{which}{}", error.detail),
-        }
+            self.header.root_cell_offset,
+        );
+        read(&reader)
     }
 
     /// Visits the key at `path` and every key below it, depth first, a key
     /// before its subkeys, subkeys in stored order. The [`RegKey`] handed to
     /// the visitor is reused from key to key (copy what you keep). Bounded:
     /// a key reached twice (a cycle or a shared list) is not walked again,
-    /// depth stops at [`MAX_WALK_DEPTH`], and total work at what the hive's
-    /// size allows; each such stop is a problem in the summary.
+    /// depth stops at [`super::MAX_WALK_DEPTH`], and total work at what the
+    /// hive's size allows; each such stop is a problem in the summary.
     pub fn walk_keys(
         &self,
         path: &str,
         visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
     ) -> Result<Option<WalkSummary>, LookupError> {
-        let cells = self.cells();
-        let mut budget = Budget::for_data(cells.len());
-        let Some((start, start_path)) = self.resolve(path, &mut budget)? else {
-            return Ok(None);
-        };
-        // One bit per 4 bytes of hive bins data: cells are 8-aligned.
-        let mut visited = vec![0u64; cells.len() / 4 / 64 + 1];
-        let mut mark = |offset: u32| -> bool {
-            let bit = offset as usize / 4;
-            let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-            let fresh = visited[word] & mask == 0;
-            visited[word] |= mask;
-            fresh
-        };
-
-        struct Frame {
-            children: Vec<u32>,
-            next: usize,
-            path_len: usize,
-        }
-        let mut frames: Vec<Frame> = Vec::new();
-        let mut spare: Vec<Vec<u32>> = Vec::new();
-        let mut summary = WalkSummary::default();
-        let mut key = RegKey {
-            path: start_path,
-            ..RegKey::default()
-        };
-        let mut scratch = Scratch::default();
-        let mut node = start;
-        mark(node.offset());
-
-        loop {
-            // Visit `node`, whose path is in `key.path`.
-            let mut children = spare.pop().unwrap_or_default();
-            if let Err(error) =
-                self.fill_key(&node, &mut key, &mut children, &mut scratch, &mut budget)
-            {
-                summary.problems.push(error);
-                summary.stopped = true;
-                return Ok(Some(summary));
-            }
-            summary.keys += 1;
-            match visitor(&key) {
-                WalkControl::Stop => {
-                    summary.stopped = true;
-                    return Ok(Some(summary));
-                }
-                WalkControl::SkipSubkeys => spare.push(children),
-                WalkControl::Continue if children.is_empty() => spare.push(children),
-                WalkControl::Continue if frames.len() >= MAX_WALK_DEPTH => {
-                    summary.problems.push(LookupError {
-                        file: self.origin.clone(),
-                        key_path: key.path.clone(),
-                        offset: Some(node.file_offset()),
-                        detail: format!(
-                            "subkeys deeper than {MAX_WALK_DEPTH} levels were not walked"
-                        ),
-                    });
-                    spare.push(children);
-                }
-                WalkControl::Continue => frames.push(Frame {
-                    children,
-                    next: 0,
-                    path_len: key.path.len(),
-                }),
-            }
-
-            // Find the next key to visit.
-            let next = loop {
-                let Some(frame) = frames.last_mut() else {
-                    return Ok(Some(summary));
-                };
-                let Some(&offset) = frame.children.get(frame.next) else {
-                    let done = frames.pop().map(|f| f.children).unwrap_or_default();
-                    spare.push(done);
-                    continue;
-                };
-                frame.next += 1;
-                key.path.truncate(frame.path_len);
-                if !mark(offset) {
-                    summary.problems.push(LookupError {
-                        file: self.origin.clone(),
-                        key_path: key.path.clone(),
-                        offset: Some(file_offset(offset)),
-                        detail: "a subkey is reached a second time (a cycle or a shared list); it is not walked again".into(),
-                    });
-                    continue;
-                }
-                // fill_key kept only children whose node and name read.
-                let Ok(child) = cells.key_node(offset) else {
-                    continue;
-                };
-                let Ok(name) = child.name() else { continue };
-                break (child, name);
-            };
-            let (child, name): (KeyNode<'_>, Name<'_>) = next;
-            if !key.path.is_empty() {
-                key.path.push('\\');
-            }
-            name.push_to(&mut key.path);
-            node = child;
-        }
+        self.with_reader(|reader| reader.walk(path, visitor))
     }
 
     /// Decides SYSTEM / SOFTWARE / SAM / SECURITY from the root keys and the
@@ -746,24 +459,20 @@ impl HiveFile {
     }
 }
 
-/// Reused buffers for reading keys.
-#[derive(Default)]
-struct Scratch {
-    offsets: Vec<u32>,
-    problems: Vec<CellError>,
-}
-
-/// Orders names the way subkey lists are sorted: by upper-cased characters.
-fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a
-            .bytes()
-            .map(|c| c.to_ascii_uppercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_uppercase()));
-    }
-    a.chars()
-        .map(super::upcase)
-        .cmp(b.chars().map(super::upcase))
+/// Whether nt-hive's validation failed only on what `open` tolerates (and
+/// has warned about), or on what `open` has already refused.
+fn tolerated(error: &NtHiveError) -> bool {
+    matches!(
+        error,
+        NtHiveError::SequenceNumberMismatch { .. }
+            | NtHiveError::InvalidChecksum { .. }
+            | NtHiveError::UnsupportedVersion { .. }
+            | NtHiveError::UnsupportedFileFormat { .. }
+            | NtHiveError::UnsupportedClusteringFactor { .. }
+            // The hive bins size: not a multiple of 4096, or past the end.
+            | NtHiveError::InvalidSizeFieldAlignment { offset: 0x28, .. }
+            | NtHiveError::InvalidSizeField { offset: 0x28, .. }
+    )
 }
 
 /// `ControlSet` followed by three digits.
@@ -795,23 +504,26 @@ impl HiveData for HiveFile {
     }
 
     fn read_key(&self, path: &str) -> Result<Option<RegKey>, LookupError> {
-        let mut budget = Budget::for_data(self.cells().len());
-        let Some((node, stored_path)) = self.resolve(path, &mut budget)? else {
-            return Ok(None);
-        };
-        let mut key = RegKey {
-            path: stored_path,
-            ..RegKey::default()
-        };
-        let mut children = Vec::new();
-        self.fill_key(
-            &node,
-            &mut key,
-            &mut children,
-            &mut Scratch::default(),
-            &mut budget,
-        )?;
-        Ok(Some(key))
+        self.with_reader(|reader| {
+            let mut budget = reader.budget();
+            let Some((node, offset, stored_path)) = reader.resolve(path, &mut budget)? else {
+                return Ok(None);
+            };
+            let mut key = RegKey {
+                path: stored_path,
+                ..RegKey::default()
+            };
+            let mut spare = Default::default();
+            reader.fill_key(
+                &node,
+                offset,
+                &mut key,
+                &mut Vec::new(),
+                &mut budget,
+                &mut spare,
+            )?;
+            Ok(Some(key))
+        })
     }
 
     fn walk(

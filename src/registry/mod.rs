@@ -6,8 +6,10 @@
 //! [`HiveKind`] and answers the rules' questions with a [`Lookup`] that keeps
 //! "not there", "no data" and "could not be read" apart.
 
-mod cells;
+mod around;
+pub mod guard;
 mod hive_file;
+mod reader;
 pub mod sam;
 mod value;
 mod view;
@@ -85,7 +87,40 @@ pub struct RegKey {
     /// Last-write time as a Windows FILETIME, when the source records it.
     pub last_written: Option<u64>,
     /// Values or subkeys of this key that could not be read.
-    pub problems: Vec<LookupError>,
+    pub problems: Vec<KeyProblem>,
+}
+
+/// Something of a key that could not be read, and what it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyProblem {
+    pub about: ProblemSubject,
+    pub error: LookupError,
+}
+
+impl std::fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+/// What a [`KeyProblem`] is about: it decides whether an absent value or
+/// subkey is "not there" or "could not be read".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemSubject {
+    /// The value of this name (as stored) could not be read.
+    Value(String),
+    /// The value list, or a value whose name could not be read: any value
+    /// may be the one missing.
+    ValueList,
+    /// The subkey of this name (as stored) is left out (a second subkey of
+    /// the same name, or a name no path can reach).
+    Subkey(String),
+    /// The subkey list, or an entry of it that could not be read: any
+    /// subkey may be the one missing.
+    SubkeyList,
+    /// The key itself (for sources that can list a key yet not read it;
+    /// a hive key that nt-hive cannot read is not reached at all).
+    Key,
 }
 
 impl RegKey {
@@ -95,29 +130,32 @@ impl RegKey {
     }
 
     /// A problem of this key that may be why value `name` is absent: one
-    /// about that value, about a value whose name could not be read, or
-    /// about the value list. Sources word value problems this way: details
-    /// start with `value "<name>": `, `value #<index>: ` or `values: `.
+    /// about that value, or about the value list (which includes values
+    /// whose names could not be read).
     pub fn value_problem(&self, name: &str) -> Option<&LookupError> {
-        let expected = value_problem_prefix(name);
-        let expected_chars = expected.chars().count();
-        self.problems.iter().find(|problem| {
-            let detail = &problem.detail;
-            detail.starts_with("value #")
-                || detail.starts_with("values: ")
-                || detail
-                    .chars()
-                    .take(expected_chars)
-                    .map(upcase)
-                    .eq(expected.chars().map(upcase))
-        })
+        self.problems
+            .iter()
+            .find(|problem| match &problem.about {
+                ProblemSubject::Value(stored) => names_equal(stored, name),
+                ProblemSubject::ValueList => true,
+                _ => false,
+            })
+            .map(|problem| &problem.error)
     }
-}
 
-/// How a problem with a named value starts its detail (see
-/// [`RegKey::value_problem`]).
-pub fn value_problem_prefix(name: &str) -> String {
-    format!("value \"{}\": ", name.escape_debug())
+    /// A problem of this key that may hide subkeys: any about a subkey or
+    /// the subkey list.
+    pub fn subkey_problem(&self) -> Option<&LookupError> {
+        self.problems
+            .iter()
+            .find(|problem| {
+                matches!(
+                    problem.about,
+                    ProblemSubject::Subkey(_) | ProblemSubject::SubkeyList
+                )
+            })
+            .map(|problem| &problem.error)
+    }
 }
 
 /// Depth below the starting key at which walks stop (Windows allows 512

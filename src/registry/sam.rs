@@ -250,7 +250,7 @@ fn required_value<'k>(key: &'k RegKey, name: &str) -> Result<Option<&'k RegValue
 
 /// A list key whose subkeys could not all be read would hide accounts.
 fn check_readable(key: &RegKey) -> Result<(), LookupError> {
-    match key.problems.iter().find(|p| p.detail.starts_with("subkey")) {
+    match key.subkey_problem() {
         Some(problem) => Err(problem.clone()),
         None => Ok(()),
     }

@@ -656,15 +656,26 @@ mod tests {
 
     #[test]
     fn a_value_problem_makes_a_missing_value_a_failure() {
+        use super::super::{KeyProblem, ProblemSubject};
         let mut damaged = key("ControlSet001", vec![dword("Other", 1)]);
-        damaged.problems.push(LookupError {
-            file: "SYSTEM".into(),
-            key_path: "ControlSet001".into(),
-            offset: Some(0x2000),
-            detail: format!(
-                "{}data runs past the end",
-                super::super::value_problem_prefix("RootDir")
-            ),
+        damaged.problems.push(KeyProblem {
+            about: ProblemSubject::Value("RootDir".into()),
+            error: LookupError {
+                file: "SYSTEM".into(),
+                key_path: "ControlSet001".into(),
+                offset: Some(0x2000),
+                detail: "value \"RootDir\": data runs past the end".into(),
+            },
+        });
+        // A subkey problem says nothing about values.
+        damaged.problems.push(KeyProblem {
+            about: ProblemSubject::SubkeyList,
+            error: LookupError {
+                file: "SYSTEM".into(),
+                key_path: "ControlSet001".into(),
+                offset: Some(0x3000),
+                detail: "subkey #0: damaged".into(),
+            },
         });
         let mut view = RegistryView::new();
         view.add(
