@@ -69,33 +69,33 @@ pub struct RegExport {
     pub problems: Vec<TextProblem>,
 }
 
+/// The version named by a text's first non-blank line.
+fn header_of(text: &str) -> Option<RegExportVersion> {
+    let first = lines(text).into_iter().find(|l| !l.trim().is_empty())?;
+    RegExportVersion::from_header(first)
+}
+
 /// Decodes a `.reg` file: a `REGEDIT4` file without BOM is ANSI, even when
-/// its bytes happen to be valid UTF-8.
+/// its bytes happen to be valid UTF-8 (read either way, it must start with
+/// the header, so the sniffer and the parser agree).
 fn decode_reg(bytes: &[u8]) -> DecodedText {
     let decoded = decode_text(bytes);
-    let first = lines(&decoded.text)
-        .into_iter()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    if decoded.encoding == "utf-8"
-        && !bytes.is_ascii()
-        && RegExportVersion::from_header(first) == Some(RegExportVersion::Regedit4)
-    {
-        return DecodedText {
-            text: bytes.iter().map(|b| windows_1252(*b)).collect(),
-            encoding: "windows-1252",
-        };
+    let regedit4 = Some(RegExportVersion::Regedit4);
+    if decoded.encoding == "utf-8" && !bytes.is_ascii() && header_of(&decoded.text) == regedit4 {
+        let ansi: String = bytes.iter().map(|b| windows_1252(*b)).collect();
+        if header_of(&ansi) == regedit4 {
+            return DecodedText {
+                text: ansi,
+                encoding: "windows-1252",
+            };
+        }
     }
     decoded
 }
 
 /// The version of a `.reg` file from its first bytes, if it is one.
 pub fn sniff_reg_export(prefix: &[u8]) -> Option<RegExportVersion> {
-    let decoded = decode_text(prefix);
-    let first = lines(&decoded.text)
-        .into_iter()
-        .find(|l| !l.trim().is_empty())?;
-    RegExportVersion::from_header(first)
+    header_of(&decode_text(prefix).text)
 }
 
 /// Reads a `.reg` file. `Err` when it does not start with a `.reg` header
