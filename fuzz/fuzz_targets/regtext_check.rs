@@ -175,8 +175,14 @@ fn seeded_value(seed: &mut Seed<'_>, name: String, format: Format) -> RegValue {
             (0xFFFF_0012, (0..len).map(|_| seed.byte()).collect())
         }
         8 if format != Format::Query => {
-            // REG_SZ without its NUL, or with one inside: written as hex(1).
-            let len = usize::from(seed.byte() % 7);
+            // REG_SZ without its NUL, or with one inside: written as
+            // hex(1). REGEDIT4 writes a plain string in ANSI, as Windows
+            // does ('?' for the rest): there, keep the length odd so the
+            // bytes go as hex(1) and survive.
+            let mut len = usize::from(seed.byte() % 7);
+            if format == Format::Regedit4 {
+                len |= 1;
+            }
             (reg_type::SZ, (0..len).map(|_| seed.byte() % 3).collect())
         }
         _ => (reg_type::SZ, utf16le_with_nul("plain")),

@@ -300,6 +300,9 @@ pub fn parse_reg_query(file: &str, bytes: &[u8]) -> RegQueryOutput {
     // them partial), and whether the last line was a key line.
     let mut run_start = 0;
     let mut after_key = false;
+    // Values belong to the key line above them; text that is not output
+    // (a collector's heading) ends that key's values.
+    let mut open_key = false;
     let problem = |line: usize, detail: String| TextProblem {
         file: file.to_string(),
         line,
@@ -315,6 +318,11 @@ pub fn parse_reg_query(file: &str, bytes: &[u8]) -> RegQueryOutput {
             }
         }
         after_key = matches!(kind, Line::Key(_));
+        match kind {
+            Line::Key(_) => open_key = true,
+            Line::XpHeader | Line::EndOfSearch | Line::Other => open_key = false,
+            Line::Blank | Line::Value(_) | Line::BadValue => {}
+        }
         match kind {
             Line::Blank => {}
             Line::XpHeader => {
@@ -346,10 +354,10 @@ pub fn parse_reg_query(file: &str, bytes: &[u8]) -> RegQueryOutput {
             )),
             Line::Value(columns) => {
                 layout.get_or_insert(columns.layout);
-                let Some(section) = sections.last_mut() else {
+                let Some(section) = sections.last_mut().filter(|_| open_key) else {
                     problems.push(problem(
                         number,
-                        "value line before any key line; ignored".into(),
+                        "value line without a key line above it; ignored".into(),
                     ));
                     continue;
                 };
@@ -658,6 +666,15 @@ mod tests {
         let lines: Vec<usize> = out.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [5, 6, 7], "{:#?}", out.problems);
         assert_eq!(out.sections[0].values.len(), 1);
+    }
+
+    #[test]
+    fn values_after_other_text_belong_to_no_key() {
+        let text = "HKEY_LOCAL_MACHINE\\SOFTWARE\\K\r\n    A    REG_SZ    a\r\nQuerying Registry: \\\\SERVER\\HKLM\\SOFTWARE\\Other:\r\n    B    REG_SZ    b\r\n";
+        let out = parse_reg_query("q.txt", text.as_bytes());
+        assert_eq!(out.sections[0].values.len(), 1, "B is not K's");
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].line, 4);
     }
 
     #[test]
