@@ -15,6 +15,10 @@
 //! The header's size is only a claim: output is bounded by the same limit
 //! as a zip entry's ([`crate::bundle::Limits::max_entry_size`]), checked as
 //! bytes are produced, and a size that differs from the claim is reported.
+//!
+//! Not read: KWAJ files (`COMPRESS -Z`) and single-file cabinets (`MSCF`).
+//! NT 4.0's repair copies are SZDD; a cabinet reader (the `cab` crate) would
+//! be a new dependency for a form no known collector writes.
 
 /// The first eight bytes of every SZDD file.
 pub const SZDD_SIGNATURE: [u8; 8] = *b"SZDD\x88\xf0\x27\x33";
