@@ -11,8 +11,9 @@ use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
 use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
-use crate::source::{self, SNIFF_LEN, Sniffed, SourceEntry, SourceKind};
-use std::collections::BTreeMap;
+use crate::source::reg_text::{TextRegistryBuilder, read_reg_text};
+use crate::source::{self, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind, szdd};
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Settings for analyzing bundles.
@@ -53,7 +54,18 @@ struct LoadedHive {
     kind: Option<HiveKind>,
     reason: String,
     hive: HiveFile,
+    /// Expanded from an SZDD file (an NT 4.0 repair copy).
+    compressed: bool,
 }
+
+/// An entry to read whole: from the bundle, or already expanded from SZDD.
+struct Candidate {
+    index: usize,
+    expanded: Option<Vec<u8>>,
+}
+
+/// How `sources` words a hive expanded from SZDD.
+const SZDD_WORDS: &str = "SZDD-compressed repair copy";
 
 /// A bundle read into its views, with what was found and what went wrong.
 /// `analyze`, `acl` and `query` all start from this.
@@ -73,12 +85,12 @@ pub fn open_and_load(
     limits: Limits,
 ) -> Result<LoadedBundle, bundle::BundleError> {
     let mut opened = bundle::open(&location.path, &location.display_name, limits)?;
-    Ok(load_bundle(opened.as_mut()))
+    Ok(load_bundle(opened.as_mut(), limits))
 }
 
 /// Analyzes an opened bundle.
 pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
-    evaluate(load_bundle(bundle), options)
+    evaluate(load_bundle(bundle, options.limits), options)
 }
 
 /// Runs every rule over a loaded bundle.
@@ -109,14 +121,18 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
     }
 }
 
-/// Reads a bundle's entries into the registry and ACL views.
-pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
+/// Reads a bundle's entries into the registry and ACL views. `limits`
+/// bound what is expanded in memory (SZDD files), as the bundle's own
+/// limits bound its entries.
+pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     let mut errors: Vec<String> = bundle.warnings().to_vec();
     let mut sources: Vec<SourceEntry> = Vec::new();
     let entries = bundle.entries().to_vec();
 
     // Sources: what each entry is, from its first bytes.
-    let mut hive_entries = Vec::new();
+    let mut hive_entries: Vec<Candidate> = Vec::new();
+    let mut text_entries: Vec<(Candidate, RegTextForm)> = Vec::new();
+    let mut szdd_entries = Vec::new();
     let mut snapshot_entries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         if let Some(warning) = &entry.name_warning {
@@ -138,7 +154,18 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
             }
         };
         match source::sniff(&entry.name, &prefix) {
-            Sniffed::Hive(_) => hive_entries.push(index),
+            Sniffed::Hive(_) => hive_entries.push(Candidate {
+                index,
+                expanded: None,
+            }),
+            Sniffed::RegText(form) => text_entries.push((
+                Candidate {
+                    index,
+                    expanded: None,
+                },
+                form,
+            )),
+            Sniffed::Szdd => szdd_entries.push(index),
             Sniffed::TransactionLog(header) => {
                 let detail = match source::transaction_log_base(&entry.name) {
                     Some(base) => format!("log of {base}; not applied"),
@@ -167,23 +194,71 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
         }
     }
 
-    // Hives: read whole, identified by structure, one per kind.
-    let mut loaded = Vec::new();
-    for index in hive_entries {
+    // SZDD files: expanded in memory within the entry limit, then taken
+    // for what their content is.
+    for index in szdd_entries {
         let name = &entries[index].name;
-        let bytes = match bundle.read_entry(index) {
-            Ok(bytes) => bytes,
+        let expanded = bundle
+            .read_entry(index)
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| {
+                szdd::expand(name, &bytes, limits.max_entry_size).map_err(|e| e.to_string())
+            });
+        let expanded = match expanded {
+            Ok(expanded) => expanded,
             Err(error) => {
-                errors.push(error.to_string());
                 sources.push(source_entry(
                     name,
-                    SourceKind::Hive,
-                    format!("not read: {error}"),
+                    SourceKind::Ignored,
+                    format!("SZDD-compressed; not expanded: {error}"),
                 ));
+                errors.push(error);
                 continue;
             }
         };
-        match HiveFile::open(name.clone(), bytes.into_vec()) {
+        errors.extend(expanded.warnings);
+        let data = expanded.data;
+        match source::sniff(name, &data[..data.len().min(SNIFF_LEN)]) {
+            Sniffed::Hive(_) => hive_entries.push(Candidate {
+                index,
+                expanded: Some(data),
+            }),
+            Sniffed::RegText(form) => text_entries.push((
+                Candidate {
+                    index,
+                    expanded: Some(data),
+                },
+                form,
+            )),
+            _ => sources.push(source_entry(
+                name,
+                SourceKind::Ignored,
+                "SZDD-compressed; expanded, it is not a hive or registry text".to_string(),
+            )),
+        }
+    }
+
+    // Hives: read whole, identified by structure, one per kind.
+    let mut loaded = Vec::new();
+    for candidate in hive_entries {
+        let name = &entries[candidate.index].name;
+        let compressed = candidate.expanded.is_some();
+        let (kind_words, bytes) = match candidate.expanded {
+            Some(bytes) => (format!("{SZDD_WORDS}; "), bytes),
+            None => match bundle.read_entry(candidate.index) {
+                Ok(bytes) => (String::new(), bytes.into_vec()),
+                Err(error) => {
+                    errors.push(error.to_string());
+                    sources.push(source_entry(
+                        name,
+                        SourceKind::Hive,
+                        format!("not read: {error}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        match HiveFile::open(name.clone(), bytes) {
             Ok((hive, warnings)) => {
                 errors.extend(warnings);
                 let identification = hive.identify(name);
@@ -192,6 +267,7 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
                     kind: identification.kind,
                     reason: identification.reason,
                     hive,
+                    compressed,
                 });
             }
             Err(error) => {
@@ -199,12 +275,41 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
                 sources.push(source_entry(
                     name,
                     SourceKind::Hive,
-                    format!("unreadable: {error}"),
+                    format!("{kind_words}unreadable: {error}"),
                 ));
             }
         }
     }
-    let registry = build_registry(loaded, &mut sources, &mut errors);
+    let hive_kinds: BTreeSet<HiveKind> = loaded.iter().filter_map(|hive| hive.kind).collect();
+    let mut registry = build_registry(loaded, &mut sources, &mut errors);
+
+    // Registry text: used for the kinds without a hive, merged in name order.
+    text_entries.sort_by(|a, b| entries[a.0.index].name.cmp(&entries[b.0.index].name));
+    let mut text = TextRegistryBuilder::new(hive_kinds);
+    for (candidate, form) in text_entries {
+        let name = &entries[candidate.index].name;
+        let bytes = match candidate.expanded {
+            Some(bytes) => bytes,
+            None => match bundle.read_entry(candidate.index) {
+                Ok(bytes) => bytes.into_vec(),
+                Err(error) => {
+                    errors.push(error.to_string());
+                    sources.push(source_entry(
+                        name,
+                        SourceKind::RegExport,
+                        format!("{}; not read: {error}", form.words()),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let outcome = text.add(name, read_reg_text(name, &bytes, form));
+        errors.extend(outcome.problems.iter().map(|p| p.to_string()));
+        sources.push(source_entry(name, SourceKind::RegExport, outcome.detail));
+    }
+    for (kind, hive) in text.finish() {
+        registry.add(kind, Box::new(hive));
+    }
 
     // ACL snapshots.
     let mut acl = AclView::default();
@@ -294,11 +399,11 @@ fn build_registry(
     for (kind, mut hives) in by_kind {
         if hives.len() == 1 {
             let hive = hives.remove(0);
-            sources.push(source_entry(
-                &hive.entry,
-                SourceKind::Hive,
-                kind.name().to_string(),
-            ));
+            let detail = match hive.compressed {
+                true => format!("{kind} ({SZDD_WORDS})"),
+                false => kind.name().to_string(),
+            };
+            sources.push(source_entry(&hive.entry, SourceKind::Hive, detail));
             registry.add(kind, Box::new(hive.hive) as Box<dyn HiveData>);
         } else {
             let names: Vec<&str> = hives.iter().map(|h| h.entry.as_str()).collect();

@@ -130,13 +130,18 @@ fn evidence(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Evidence 
 }
 
 fn found_value_evidence(found: &FoundValue) -> Evidence {
-    evidence([
+    let mut ev = evidence([
         ("source", json!(found.origin)),
         ("key", json!(found.key_path)),
         ("value", json!(found.value.name)),
         ("type", json!(found.value.type_name())),
         ("data", found.value.data_json()),
-    ])
+    ]);
+    // Rebuilt from text that may not show the value exactly: say so.
+    if let Some(note) = &found.note {
+        ev.insert("as_printed".into(), json!(note));
+    }
+    ev
 }
 
 /// The `unknown` result for a lookup that found no data or damaged data.

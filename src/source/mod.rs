@@ -4,7 +4,13 @@
 //! base block is 4 KiB and every text form announces itself in its first
 //! lines. Entries are read whole later, and only when a view needs them.
 
+pub mod reg_export;
+pub mod reg_query;
+pub mod reg_text;
+pub mod szdd;
 pub mod text;
+
+pub use reg_text::RegTextForm;
 
 use crate::acl::SnapshotForm;
 use crate::registry::HiveHeader;
@@ -43,6 +49,11 @@ pub enum Sniffed {
     /// empty file named like one (`.LOG2` is often empty).
     TransactionLog(Option<HiveHeader>),
     AclSnapshot(SnapshotForm),
+    /// Registry data saved as text: a `.reg` export or `reg query` output.
+    RegText(RegTextForm),
+    /// A file compressed by `COMPRESS.EXE` (SZDD), such as NT 4.0's
+    /// `repair\system._`: what it is shows once it is expanded.
+    Szdd,
     /// `manifest.toml` at the bundle root.
     Manifest,
     /// Nothing this tool reads; the reason is for the report.
@@ -64,6 +75,12 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
     if name.eq_ignore_ascii_case("manifest.toml") {
         return Sniffed::Manifest;
     }
+    if szdd::is_szdd(prefix) {
+        return Sniffed::Szdd;
+    }
+    if let Some(form) = reg_text::sniff_reg_text(prefix) {
+        return Sniffed::RegText(form);
+    }
     if let Some(form) = crate::acl::snapshot::sniff_snapshot(prefix) {
         return Sniffed::AclSnapshot(form);
     }
@@ -77,7 +94,10 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
 /// Whether a file holds registry data of its own (used to tell a directory
 /// bundle from a folder of bundles).
 pub fn is_registry_data(name: &str, prefix: &[u8]) -> bool {
-    matches!(sniff(name, prefix), Sniffed::Hive(_))
+    matches!(
+        sniff(name, prefix),
+        Sniffed::Hive(_) | Sniffed::RegText(_) | Sniffed::Szdd
+    )
 }
 
 /// For `dir/SYSTEM.LOG1` returns `dir/SYSTEM`: the hive a log belongs to by
