@@ -7,6 +7,7 @@ mod analyze;
 mod collect;
 pub mod color;
 mod completions;
+pub mod query;
 mod rules;
 
 pub use analyze::AnalyzeArgs;
@@ -90,6 +91,15 @@ pub enum Command {
         hivetriage man > hivetriage.1 && man ./hivetriage.1\n  \
         hivetriage man --dir /usr/local/share/man/man1")]
     Man(ManArgs),
+    /// An offline `reg query`: print a key of a bundle's registry (any source).
+    #[command(after_help = "Examples:\n  \
+        hivetriage query samples/healthy.zip 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeIMC\\Parameters'\n  \
+        hivetriage query samples/healthy.zip 'HKLM\\SOFTWARE\\Microsoft\\Exchange' /s\n  \
+        hivetriage query --format json case123.zip 'HKEY_LOCAL_MACHINE\\SYSTEM\\Select'\n\n\
+        The text output is the Vista-and-later `reg query` layout and can be read back as a registry\n\
+        source. Exit status: 0 printed; 1 no such key; 2 bad usage; 3 no data for that hive, damaged\n\
+        data, or the bundle cannot be read.")]
+    Query(query::QueryArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -124,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Collect(args) => collect::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Query(args) => query::run(args),
     }
 }
 
