@@ -93,11 +93,7 @@ pub fn transaction_log_base(name: &str) -> Option<&str> {
 
 /// Human words for a snapshot form, for `sources[].detail`.
 pub fn snapshot_form_words(form: SnapshotForm) -> &'static str {
-    match form {
-        SnapshotForm::IcaclsSave => "icacls /save output",
-        SnapshotForm::TabSeparated => "path<TAB>SDDL lines",
-        SnapshotForm::GetAclList => "Get-Acl | Format-List output",
-    }
+    form.words()
 }
 
 #[cfg(test)]
