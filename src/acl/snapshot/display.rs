@@ -476,7 +476,14 @@ fn read_record(
             Some(path),
         ));
     };
-    let path = path.trim().trim_matches('"');
+    let path = path.trim().trim_matches('"').trim();
+    if path.is_empty() {
+        return Err(fail(
+            first_number,
+            "no folder path before the first ACE".to_string(),
+            None,
+        ));
+    }
     let mut aces: Vec<Ace> = Vec::new();
     let mut syntaxes: Vec<Syntax> = Vec::new();
     let mut open_special: Option<(usize, usize)> = None; // (ACE index, line)
