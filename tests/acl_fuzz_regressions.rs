@@ -152,7 +152,11 @@ fn acl_manifest_regressions() {
     for (path, data) in &cases {
         let (entries, _) = read_manifest("manifest.toml", data);
         for entry in &entries {
-            assert!(!entry.path.is_empty() && !entry.file.is_empty(), "{}", path.display());
+            assert!(
+                !entry.path.is_empty() && !entry.file.is_empty(),
+                "{}",
+                path.display()
+            );
         }
     }
     println!("acl_manifest: {} regression inputs", cases.len());

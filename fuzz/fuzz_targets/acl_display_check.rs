@@ -18,7 +18,10 @@ pub fn check(form: SnapshotForm, data: &[u8]) {
         .chain(read.problems.iter().map(|p| p.line))
         .flatten()
     {
-        assert!((1..=line_count).contains(&line), "line {line} of {line_count}");
+        assert!(
+            (1..=line_count).contains(&line),
+            "line {line} of {line_count}"
+        );
     }
     for problem in &read.problems {
         if let Some(folder) = &problem.folder {
@@ -33,16 +36,20 @@ pub fn check(form: SnapshotForm, data: &[u8]) {
         assert!(!aces.is_empty());
         for ace in aces {
             assert_eq!(ace.unknown_rights & !FILE_ALL_ACCESS, 0);
-            assert!(ace.display_name.as_deref().is_some_and(|n| !n.trim().is_empty()));
+            assert!(
+                ace.display_name
+                    .as_deref()
+                    .is_some_and(|n| !n.trim().is_empty())
+            );
         }
         // Round trip, where the layout decides (two ACEs or more) and every
         // printed name is one a tool could print.
         let printable = aces.len() >= 2
             && aces.iter().all(|a| {
                 a.unknown_rights == 0
-                    && a.display_name.as_deref().is_some_and(|n| {
-                        n == n.trim() && !n.contains(['\r', '\n', ':', '(', ')'])
-                    })
+                    && a.display_name
+                        .as_deref()
+                        .is_some_and(|n| n == n.trim() && !n.contains(['\r', '\n', ':', '(', ')']))
             })
             && folder.path == folder.path.trim()
             && !folder.path.contains(['\r', '\n']);
@@ -58,7 +65,11 @@ pub fn check(form: SnapshotForm, data: &[u8]) {
         // The writers refuse masks the tool cannot print.
         let Some(written) = written else { continue };
         let again = read_snapshot_as(form, "again", written.as_bytes());
-        assert!(again.problems.is_empty(), "{written:?}: {:?}", again.problems);
+        assert!(
+            again.problems.is_empty(),
+            "{written:?}: {:?}",
+            again.problems
+        );
         assert_eq!(again.folders.len(), 1, "{written:?}");
         let shape = |aces: &[hivetriage::acl::Ace]| -> Vec<(u8, u8, u32, bool)> {
             aces.iter()

@@ -326,9 +326,14 @@ pub(super) fn read(
     let joined = join_wrapped(lines);
     let mut records: Vec<Record> = Vec::new();
     let mut special_open = false;
+    // Whether the current record may go on with lines that lost their
+    // indentation: not after a blank line (cacls ends each folder with
+    // one), nor in a record whose lines are indented.
+    let mut flat_record = false;
     for (number, line) in joined.iter().map(|(n, l)| (*n, l.as_str())) {
         if line.trim().is_empty() {
             special_open = false;
+            flat_record = false;
             continue;
         }
         let indented = line.starts_with([' ', '\t']);
@@ -355,9 +360,13 @@ pub(super) fn read(
         }
         let continues = match records.last() {
             None => false,
-            Some(_) if indented => true,
+            Some(_) if indented => {
+                flat_record = false;
+                true
+            }
             // Lines that lost their indentation: right names, or a lone ACE
             // whose principal is plainly a name (no path before it).
+            Some(_) if !flat_record => false,
             Some(_) if special_open && is_right_name_line(line) => true,
             Some(_) => split_ace(line).is_some_and(|(head, _)| {
                 principal_score(head) >= 2 && !looks_like_path_start(head)
@@ -372,6 +381,7 @@ pub(super) fn read(
                 first: (number, line),
                 rest: Vec::new(),
             });
+            flat_record = true;
         }
         special_open = if is_right_name_line(line) {
             special_open
