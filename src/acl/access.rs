@@ -337,6 +337,15 @@ fn account_candidates(descriptor: &SecurityDescriptor, token: &Token) -> Vec<Tru
     candidates
 }
 
+impl Token {
+    /// Whether the token holds the trustee: its account or a group by SID,
+    /// or by name for names a text snapshot printed (unknown parts of the
+    /// token taken as holding nothing).
+    pub fn holds(&self, trustee: &Trustee) -> bool {
+        token_holds(self, None, trustee)
+    }
+}
+
 /// Whether the token (with `assumed` standing for an unknown part of it)
 /// holds the trustee. A name holds when it is the account's name (with or
 /// without a `COMPUTER\` prefix), a group member's name, or the name of a

@@ -3,8 +3,10 @@
 //! This is the edge: errors here are `anyhow`, and the exit status is
 //! decided from what the reports say, after every bundle is done.
 
+mod acl;
 mod analyze;
 
+pub use acl::AclArgs;
 pub use analyze::AnalyzeArgs;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +42,17 @@ pub enum Command {
         3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
         no input could be opened at all.")]
     Analyze(AnalyzeArgs),
+    /// Show one folder's ACL from a bundle, and an account's effective rights on it.
+    #[command(after_help = "Examples:\n  \
+        hivetriage acl samples/no-add-permission.zip 'C:\\exchsrvr\\imcdata\\Pickup'\n  \
+        hivetriage acl --account 'EXCH01\\IWAM_EXCH01' case123.zip 'C:\\exchsrvr\\imcdata\\Pickup'\n  \
+        hivetriage acl --format json case123/ 'C:\\exchsrvr\\imcdata\\Pickup'\n\n\
+        Shows each ACE (principal name and SID, allow/deny, rights in words and as a mask,\n\
+        inheritance), the snapshot it came from and how the folder matched; then the account's\n\
+        token, its effective rights and the ACE that decided each right (default account:\n\
+        IUSR_<ComputerName>).\n\n\
+        Exit status: 0 shown; 3 the folder has no snapshot or the bundle cannot be read; 2 bad usage.")]
+    Acl(AclArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -69,6 +82,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Acl(args) => acl::run(args),
     }
 }
 
