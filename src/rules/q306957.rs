@@ -323,7 +323,22 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
     if matches.is_empty() {
         let known: Vec<&str> = views.acl.folders.iter().map(|f| f.path.as_str()).collect();
         ev.insert("snapshots_in_bundle".into(), json!(known));
-        return unknown(format!("No ACL snapshot of {folder} in the bundle"), ev);
+        // A snapshot that tried and failed (cacls could not find the folder,
+        // a record that could not be read) says why.
+        let problems: Vec<String> = views
+            .acl
+            .problems_for(&folder)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let why = problems
+            .first()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        if !problems.is_empty() {
+            ev.insert("snapshot_problems".into(), json!(problems));
+        }
+        return unknown(format!("No ACL snapshot of {folder} in the bundle{why}"), ev);
     }
     ev.insert(
         "snapshots".into(),
@@ -337,6 +352,11 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
         );
     }
 
+    // Names a text snapshot printed that no SID could be found for.
+    let unresolved = crate::acl::names::unresolved_names(&first.descriptor);
+    if !unresolved.is_empty() {
+        ev.insert("unresolved_principals".into(), json!(unresolved));
+    }
     let token = Token::anonymous(&account_name, views.accounts);
     ev.insert("token".into(), token_evidence(&token, views.accounts));
     match evaluate_for_token(&first.descriptor, &token, FILE_ADD_FILE) {
