@@ -284,3 +284,37 @@ fn manifest_problems_are_messages_and_the_rest_is_used() {
         "the good descriptor is used"
     );
 }
+
+#[test]
+fn uncertain_rights_decide_only_when_they_cannot_matter() {
+    let mut base = Scenario::healthy().entries();
+    base.retain(|(name, _)| name != "acl/pickup.acl");
+    let bundle = |cacls: &str| {
+        let mut entries = base.clone();
+        entries.push(("acl/cacls.txt".into(), cacls.as_bytes().to_vec()));
+        analyze_entries(entries)
+    };
+    let indent = " ".repeat(PICKUP.len() + 1);
+    // An unknown right in a grant to the account, nothing else grants Add.
+    let open = bundle(&format!(
+        "{PICKUP} EXCH01\\IUSR_EXCH01:(CI)(special access:)\r\n{indent}                    FILE_FROBNICATE\r\n{indent}Everyone:R\r\n\r\n"
+    ));
+    assert_eq!(pickup_verdict(&open), "unknown", "{open:#}");
+    assert!(
+        open["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("acl/cacls.txt line 2"),
+        "{open:#}"
+    );
+    // The same grant, with Everyone's change after it: Add either way.
+    let decided = bundle(&format!(
+        "{PICKUP} EXCH01\\IUSR_EXCH01:(CI)(special access:)\r\n{indent}                    FILE_FROBNICATE\r\n{indent}Everyone:C\r\n\r\n"
+    ));
+    assert_eq!(pickup_verdict(&decided), "pass", "{decided:#}");
+    // A deny of unknown rights for the account's group before that grant.
+    let denied = bundle(&format!(
+        "{PICKUP} BUILTIN\\Guests:(DENY)(special access:)\r\n{indent}                FILE_FROBNICATE\r\n{indent}Everyone:C\r\n\r\n"
+    ));
+    assert_eq!(pickup_verdict(&denied), "unknown", "{denied:#}");
+}

@@ -542,3 +542,31 @@ fn utf16_and_prompt_lines() {
     assert_eq!(read.folders[0].path, "C:\\exchsrvr\\imcdata\\Pickup");
     assert_eq!(read.folders[0].line, Some(2));
 }
+
+#[test]
+fn other_text_files_are_not_taken_for_cacls_output() {
+    for text in [
+        "Server name: EXCH\r\nVersion: 5.5\r\n",
+        "Collected by: Bob\r\n",
+        "Note: R\r\n",
+        "Exchange Server notes\r\nThe customer says: mail is stuck.\r\n",
+    ] {
+        assert_eq!(sniff_snapshot(text.as_bytes()), None, "{text:?}");
+    }
+    // A relative path with ACE lines indented under it is still output.
+    let relative = "Pickup EXCH01\\IUSR_EXCH01:(CI)C\r\n       Everyone:R\r\n";
+    assert_eq!(
+        sniff_snapshot(relative.as_bytes()),
+        Some(SnapshotForm::Cacls)
+    );
+}
+
+#[test]
+fn an_unknown_right_on_the_first_ace_still_reads_the_file() {
+    let text = "C:\\exchsrvr\\imcdata\\Pickup EXCH01\\IUSR_EXCH01:(CI)Z\r\n                            Everyone:R\r\n\r\n";
+    assert_eq!(sniff_snapshot(text.as_bytes()), Some(SnapshotForm::Cacls));
+    let read = read_snapshot("acl/cacls.txt", text.as_bytes());
+    assert_eq!(read.folders.len(), 1);
+    assert_eq!(aces(&read.folders[0])[0].unknown_rights, FILE_ALL_ACCESS);
+    assert_eq!(read.problems.len(), 1);
+}

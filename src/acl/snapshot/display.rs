@@ -267,7 +267,12 @@ fn is_noise(line: &str) -> bool {
 /// Whether a file starts like cacls or icacls display output; which one.
 pub(super) fn sniff(sample: &[&str]) -> Option<SnapshotForm> {
     let mut errors_only = false;
-    for line in sample.iter().filter(|l| !l.trim().is_empty()) {
+    let filled: Vec<&str> = sample
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    for (position, line) in filled.iter().enumerate() {
         if summary_line(line).is_some() {
             return Some(SnapshotForm::IcaclsDisplay);
         }
@@ -281,11 +286,19 @@ pub(super) fn sniff(sample: &[&str]) -> Option<SnapshotForm> {
         if line.starts_with([' ', '\t']) {
             continue;
         }
+        // The first record: a path, a principal, rights this tool knows.
+        // Other text files ("Server name: EXCH") must not look like one, so
+        // the path must look like a path or have ACE lines indented under it.
         let (head, rights) = split_ace(line)?;
-        // The first line holds a path before the principal.
-        split_path_heuristically(head)
-            .or_else(|| head.rfind(' ').map(|at| (&head[..at], &head[at + 1..])))?;
-        return Some(form_of(rights.syntax));
+        let (path, _) = split_path_heuristically(head)?;
+        let indented_next = filled
+            .get(position + 1)
+            .is_some_and(|next| next.starts_with(' ') && split_ace(next.trim()).is_some());
+        let path_like = path.contains(['\\', '/']) || looks_like_path_start(path);
+        // An unknown right on the first ACE is still cacls output when the
+        // path is plainly one (the reader then reports that ACE).
+        let plausible = path_like || (indented_next && rights.unknown_names.is_empty());
+        return plausible.then_some(form_of(rights.syntax));
     }
     errors_only.then_some(SnapshotForm::Cacls)
 }
@@ -387,7 +400,6 @@ pub(super) fn read(
             special_open
         } else {
             split_ace(line.trim()).is_some_and(|(_, r)| r.special)
-                || split_ace(line).is_some_and(|(_, r)| r.special)
         };
     }
     for record in &records {
