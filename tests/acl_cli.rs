@@ -318,3 +318,27 @@ fn uncertain_rights_decide_only_when_they_cannot_matter() {
     ));
     assert_eq!(pickup_verdict(&denied), "unknown", "{denied:#}");
 }
+
+#[test]
+fn a_descriptor_without_manifest_says_what_it_lacks() {
+    let mut entries = Scenario::healthy().entries();
+    entries.push((
+        "acl/orphan.sd".into(),
+        binary_descriptor(&pickup_sddl_with_add()),
+    ));
+    let report = analyze_entries(entries);
+    let orphan = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "acl/orphan.sd")
+        .expect("listed");
+    assert_eq!(orphan["kind"], "ignored");
+    assert!(
+        orphan["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no manifest.toml names its folder"),
+        "{orphan}"
+    );
+}

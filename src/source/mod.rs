@@ -69,6 +69,12 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
     }
     if prefix.is_empty() {
         Sniffed::Other("empty".to_string())
+    } else if crate::acl::parse_binary_descriptor(prefix).is_ok() {
+        // Used when manifest.toml names its folder (the entry is then
+        // listed as an ACL snapshot instead).
+        Sniffed::Other(
+            "a binary security descriptor, but no manifest.toml names its folder".to_string(),
+        )
     } else {
         Sniffed::Other("not a format this tool reads".to_string())
     }
