@@ -334,3 +334,52 @@ fn without_sam_names_decide_where_sids_cannot() {
         assert_eq!(verdict, "unknown", "{format:?}");
     }
 }
+
+/// Two snapshots of the folder in different forms agree (cacls shows no
+/// inherited flag and `F` for generic all; icacls /save has no owner), so
+/// the check is decided; two that really differ leave it unknown.
+#[test]
+fn snapshots_of_one_folder_in_two_forms_agree() {
+    let sddl = format!(
+        "O:BAD:AI(A;ID;0x1201b6;;;{})(A;OICIIOID;GA;;;CO)(A;OICIID;FA;;;BA)",
+        iusr_sid()
+    );
+    for (first, second) in [
+        (
+            SnapshotFormat::GetAcl { width: 80 },
+            SnapshotFormat::Cacls {
+                inherited_marker: false,
+            },
+        ),
+        (
+            SnapshotFormat::IcaclsSave { bom: false },
+            SnapshotFormat::IcaclsDisplay,
+        ),
+        (
+            SnapshotFormat::Binary,
+            SnapshotFormat::Cacls {
+                inherited_marker: true,
+            },
+        ),
+    ] {
+        let mut scenario = Scenario::healthy();
+        scenario.snapshots = vec![
+            SnapshotSpec {
+                entry: "acl/one".into(),
+                format: first,
+                folders: vec![(PICKUP.into(), sddl.clone())],
+            },
+            SnapshotSpec {
+                entry: "acl/two".into(),
+                format: second,
+                folders: vec![(PICKUP.into(), sddl.clone())],
+            },
+        ];
+        let (verdict, _) = pickup_result(&analyze(&scenario));
+        assert_eq!(verdict, "pass", "{first:?} and {second:?}");
+        // The second snapshot grants nothing to the account: they disagree.
+        scenario.snapshots[1].folders[0].1 = "D:(A;OICI;FA;;;BA)".into();
+        let (verdict, _) = pickup_result(&analyze(&scenario));
+        assert_eq!(verdict, "unknown", "{first:?} and {second:?}");
+    }
+}

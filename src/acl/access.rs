@@ -383,6 +383,59 @@ fn names_match(a: &str, b: &str) -> bool {
         || crate::registry::names_equal(&bare(a), &bare(b))
 }
 
+/// Whether two snapshots of a folder say the same about access to it, as
+/// far as their forms can tell: owners when both record one, and the DACL's
+/// allow/deny ACEs in order with their trustee, whether they apply to the
+/// folder itself (inherit-only or not) and their file-mapped rights. What
+/// some forms cannot show is not compared: the inherited flag (cacls before
+/// Vista prints none), generic versus specific rights (`F` for `GA`), object
+/// ACEs, and a name against a SID when the name could not be mapped. A NULL
+/// DACL and one granting Everyone full control are the same.
+pub fn same_access(a: &SecurityDescriptor, b: &SecurityDescriptor) -> bool {
+    if let (Some(owner_a), Some(owner_b)) = (&a.owner, &b.owner) {
+        if owner_a != owner_b {
+            return false;
+        }
+    }
+    let shape = |descriptor: &SecurityDescriptor| -> Vec<(u8, Trustee, bool, u32, u32)> {
+        match &descriptor.dacl {
+            Dacl::Null | Dacl::NotPresent => {
+                vec![(
+                    ace_type::ACCESS_ALLOWED,
+                    Trustee::Sid(known::everyone()),
+                    false,
+                    FILE_ALL_ACCESS,
+                    0,
+                )]
+            }
+            Dacl::Entries(aces) => aces
+                .iter()
+                .filter(|ace| !ace.is_object_ace())
+                .map(|ace| {
+                    (
+                        ace.ace_type,
+                        ace.trustee.clone(),
+                        ace.is_inherit_only(),
+                        rights::map_generic(ace.mask),
+                        ace.unknown_rights,
+                    )
+                })
+                .collect(),
+        }
+    };
+    let (left, right) = (shape(a), shape(b));
+    left.len() == right.len()
+        && left.iter().zip(&right).all(|(x, y)| {
+            let trustees = match (&x.1, &y.1) {
+                (Trustee::Sid(p), Trustee::Sid(q)) => p == q,
+                (Trustee::Name(p), Trustee::Name(q)) => names_match(p, q),
+                // A name no SID was found for may be that SID.
+                _ => true,
+            };
+            x.0 == y.0 && x.2 == y.2 && x.3 == y.3 && x.4 == y.4 && trustees
+        })
+}
+
 /// Who decided one right in an access check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RightDecision {

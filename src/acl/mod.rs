@@ -14,7 +14,7 @@ mod token;
 
 pub use access::{
     AccessOutcome, AceDecision, RightDecision, TokenAccess, access_check, evaluate_for_token,
-    explain_rights,
+    explain_rights, same_access,
 };
 pub use binary::to_binary_descriptor;
 pub use names::Principals;

@@ -414,21 +414,10 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
     }
 }
 
-/// Two snapshots agree when their DACLs and owners are the same, whatever
-/// names the snapshot printed.
+/// Two snapshots agree when they say the same about access, whatever form
+/// and names they were printed in (see `acl::same_access`).
 fn same_acl(a: &FolderAcl, b: &FolderAcl) -> bool {
-    let strip = |acl: &FolderAcl| {
-        let mut descriptor = acl.descriptor.clone();
-        if let crate::acl::Dacl::Entries(aces) = &mut descriptor.dacl {
-            for ace in aces {
-                ace.display_name = None;
-            }
-        }
-        descriptor.control = None;
-        descriptor.group = None;
-        descriptor
-    };
-    strip(a) == strip(b)
+    crate::acl::same_access(&a.descriptor, &b.descriptor)
 }
 
 fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
