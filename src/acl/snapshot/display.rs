@@ -588,6 +588,16 @@ fn read_record(
         }
     }
     close_special(&mut open_special, &mut aces, origin, path, problems);
+    if aces.is_empty() {
+        // Only an integrity label: no DACL entry was printed.
+        return Err(fail(
+            first_number,
+            format!(
+                "no ACE of {path} is listed, only an integrity label; an empty ACL is not assumed"
+            ),
+            Some(path),
+        ));
+    }
     // Strip the masks of unknown rights' ACEs down to what is known.
     for ace in &mut aces {
         ace.unknown_rights &= !rights::map_generic(ace.mask);
