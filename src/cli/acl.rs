@@ -6,8 +6,8 @@
 use super::{EXIT_USAGE, parse_size};
 use crate::acl::rights::{self, FILE_ADD_FILE, MAXIMUM_ALLOWED};
 use crate::acl::{
-    Ace, Dacl, FolderAcl, FolderMatch, Principals, Token, TokenAccess, Trustee, ace_flags,
-    evaluate_for_token, explain_rights,
+    Ace, Dacl, FolderAcl, FolderMatch, Principals, SnapshotForm, Token, TokenAccess, Trustee,
+    ace_flags, evaluate_for_token, explain_rights,
 };
 use crate::analyze::{LoadedBundle, open_and_load};
 use crate::bundle::{BundleLocation, Limits};
@@ -144,7 +144,7 @@ fn snapshot_view(
         Dacl::Entries(aces) => Value::Array(
             aces.iter()
                 .enumerate()
-                .map(|(i, a)| ace_view(i, a, principals))
+                .map(|(i, a)| ace_view(i, a, acl.form, principals))
                 .collect(),
         ),
         Dacl::Null => json!("NULL DACL: everyone has full control"),
@@ -174,7 +174,7 @@ fn principal_name(ace: &Ace, principals: &Principals) -> String {
         .unwrap_or_else(|| ace.trustee.to_string())
 }
 
-fn ace_view(index: usize, ace: &Ace, principals: &Principals) -> Value {
+fn ace_view(index: usize, ace: &Ace, form: SnapshotForm, principals: &Principals) -> Value {
     let (sid, name) = match &ace.trustee {
         Trustee::Sid(sid) => (
             Some(sid.to_string()),
@@ -207,6 +207,8 @@ fn ace_view(index: usize, ace: &Ace, principals: &Principals) -> Value {
         "rights": rights_words,
         "inheritance": inheritance,
         "inherited": ace.flags & ace_flags::INHERITED != 0,
+        // cacls before Vista prints no marker for inherited ACEs.
+        "inheritance_shown": form != SnapshotForm::Cacls || ace.flags & ace_flags::INHERITED != 0,
         "applies_to_folder": !ace.is_inherit_only(),
     })
 }
@@ -355,8 +357,10 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
                         inheritance.join(""),
                         if ace["inherited"] == true {
                             "inherited"
-                        } else {
+                        } else if ace["inheritance_shown"] == true {
                             "explicit"
+                        } else {
+                            "not shown by cacls"
                         }
                         .to_string(),
                     ]);
