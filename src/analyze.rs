@@ -4,7 +4,9 @@
 //! the analysis goes on with what is left: one bad entry does not end the
 //! bundle, and one bad bundle does not end the batch.
 
-use crate::acl::{AclView, snapshot::read_snapshot_file};
+use crate::acl::manifest::{find_entry, read_manifest};
+use crate::acl::snapshot::folder_from_binary;
+use crate::acl::{AclView, Principals, SnapshotForm, read_snapshot};
 use crate::bundle::{self, Bundle, BundleLocation, Limits};
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
@@ -134,6 +136,7 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     let mut text_entries: Vec<(Candidate, RegTextForm)> = Vec::new();
     let mut szdd_entries = Vec::new();
     let mut snapshot_entries = Vec::new();
+    let mut manifest_entries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         if let Some(warning) = &entry.name_warning {
             errors.push(format!(
@@ -183,11 +186,14 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                 ));
             }
             Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
-            Sniffed::Manifest => sources.push(source_entry(
-                &entry.name,
-                SourceKind::Manifest,
-                "bundle manifest".to_string(),
-            )),
+            Sniffed::Manifest => {
+                manifest_entries.push(index);
+                sources.push(source_entry(
+                    &entry.name,
+                    SourceKind::Manifest,
+                    "bundle manifest".to_string(),
+                ));
+            }
             Sniffed::Other(why) => {
                 sources.push(source_entry(&entry.name, SourceKind::Ignored, why));
             }
@@ -317,19 +323,19 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         let name = &entries[index].name;
         match bundle.read_entry(index) {
             Ok(bytes) => {
-                let (folders, problems) = read_snapshot_file(name, &bytes);
+                let read = read_snapshot(name, &bytes);
                 let detail = format!(
                     "{}: {} folder(s){}",
-                    source::snapshot_form_words(form),
-                    folders.len(),
-                    if problems.is_empty() {
+                    source::snapshot_form_words(read.form.unwrap_or(form)),
+                    read.folders.len(),
+                    if read.problems.is_empty() {
                         String::new()
                     } else {
-                        format!(", {} problem(s)", problems.len())
+                        format!(", {} problem(s)", read.problems.len())
                     }
                 );
-                errors.extend(problems.iter().map(|p| p.to_string()));
-                acl.folders.extend(folders);
+                errors.extend(read.problems.iter().map(|p| p.to_string()));
+                acl.add(&read);
                 sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
             }
             Err(error) => {
@@ -340,6 +346,57 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                     format!("not read: {error}"),
                 ));
             }
+        }
+    }
+
+    // Binary descriptors, whose folders the manifest names.
+    for manifest in manifest_entries {
+        let manifest_name = &entries[manifest].name;
+        let bytes = match bundle.read_entry(manifest) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                errors.push(error.to_string());
+                continue;
+            }
+        };
+        let (listed, problems) = read_manifest(manifest_name, &bytes);
+        errors.extend(problems.iter().map(|p| p.to_string()));
+        for item in listed {
+            let names = entries.iter().map(|e| e.name.as_str()).enumerate();
+            let Some(index) = find_entry(names, &item.file) else {
+                errors.push(format!(
+                    "{manifest_name} line {}: [[acl]] file '{}' (for {}) is not in the bundle",
+                    item.line, item.file, item.path
+                ));
+                continue;
+            };
+            let name = &entries[index].name;
+            let read = bundle
+                .read_entry(index)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    folder_from_binary(name, &item.path, &bytes).map_err(|p| p.to_string())
+                });
+            let detail = match read {
+                Ok(folder) => {
+                    acl.folders.push(folder);
+                    format!(
+                        "{} of {} ({manifest_name} line {})",
+                        SnapshotForm::Binary.words(),
+                        item.path,
+                        item.line
+                    )
+                }
+                Err(why) => {
+                    errors.push(format!(
+                        "{why} (named in {manifest_name} line {})",
+                        item.line
+                    ));
+                    format!("not used: {why}")
+                }
+            };
+            sources.retain(|s| s.name != *name);
+            sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
         }
     }
 
@@ -354,6 +411,13 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                     None
                 }
             });
+
+    // Printed principal names become SIDs where this machine's names allow.
+    let computer_name = registry.computer_name();
+    acl.resolve_names(&Principals::new(
+        computer_name.as_deref(),
+        accounts.as_ref(),
+    ));
 
     sources.sort_by(|a, b| a.name.cmp(&b.name));
     LoadedBundle {

@@ -3,6 +3,7 @@
 //! This is the edge: errors here are `anyhow`, and the exit status is
 //! decided from what the reports say, after every bundle is done.
 
+mod acl;
 mod analyze;
 mod collect;
 pub mod color;
@@ -10,6 +11,7 @@ mod completions;
 pub mod query;
 mod rules;
 
+pub use acl::AclArgs;
 pub use analyze::AnalyzeArgs;
 pub use collect::CollectArgs;
 pub use color::ColorChoice;
@@ -100,6 +102,17 @@ pub enum Command {
         source. Exit status: 0 printed; 1 no such key; 2 bad usage; 3 no data for that hive, damaged\n\
         data, or the bundle cannot be read.")]
     Query(query::QueryArgs),
+    /// Show one folder's ACL from a bundle, and an account's effective rights on it.
+    #[command(after_help = "Examples:\n  \
+        hivetriage acl samples/no-add-permission.zip 'C:\\exchsrvr\\imcdata\\Pickup'\n  \
+        hivetriage acl --account 'EXCH01\\IWAM_EXCH01' case123.zip 'C:\\exchsrvr\\imcdata\\Pickup'\n  \
+        hivetriage acl --format json case123/ 'C:\\exchsrvr\\imcdata\\Pickup'\n\n\
+        Shows each ACE (principal name and SID, allow/deny, rights in words and as a mask,\n\
+        inheritance), the snapshot it came from and how the folder matched; then the account's\n\
+        token, its effective rights and the ACE that decided each right (default account:\n\
+        IUSR_<ComputerName>).\n\n\
+        Exit status: 0 shown; 3 the folder has no snapshot or the bundle cannot be read; 2 bad usage.")]
+    Acl(AclArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -135,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
         Command::Query(args) => query::run(args),
+        Command::Acl(args) => acl::run(args),
     }
 }
 

@@ -366,7 +366,22 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
     if matches.is_empty() {
         let known: Vec<&str> = views.acl.folders.iter().map(|f| f.path.as_str()).collect();
         ev.insert("snapshots_in_bundle".into(), json!(known));
-        return unknown(format!("No ACL snapshot of {folder} in the bundle"), ev);
+        // A snapshot that tried and failed (cacls could not find the folder,
+        // a record that could not be read) says why.
+        let problems: Vec<String> = views
+            .acl
+            .problems_for(&folder)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let why = problems
+            .first()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        if !problems.is_empty() {
+            ev.insert("snapshot_problems".into(), json!(problems));
+        }
+        return unknown(format!("No ACL snapshot of {folder} in the bundle{why}"), ev);
     }
     ev.insert(
         "snapshots".into(),
@@ -380,6 +395,11 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
         );
     }
 
+    // Names a text snapshot printed that no SID could be found for.
+    let unresolved = crate::acl::names::unresolved_names(&first.descriptor);
+    if !unresolved.is_empty() {
+        ev.insert("unresolved_principals".into(), json!(unresolved));
+    }
     let token = Token::anonymous(&account_name, views.accounts);
     ev.insert("token".into(), token_evidence(&token, views.accounts));
     match evaluate_for_token(&first.descriptor, &token, FILE_ADD_FILE) {
@@ -441,21 +461,10 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
     }
 }
 
-/// Two snapshots agree when their DACLs and owners are the same, whatever
-/// names the snapshot printed.
+/// Two snapshots agree when they say the same about access, whatever form
+/// and names they were printed in (see `acl::same_access`).
 fn same_acl(a: &FolderAcl, b: &FolderAcl) -> bool {
-    let strip = |acl: &FolderAcl| {
-        let mut descriptor = acl.descriptor.clone();
-        if let crate::acl::Dacl::Entries(aces) = &mut descriptor.dacl {
-            for ace in aces {
-                ace.display_name = None;
-            }
-        }
-        descriptor.control = None;
-        descriptor.group = None;
-        descriptor
-    };
-    strip(a) == strip(b)
+    crate::acl::same_access(&a.descriptor, &b.descriptor)
 }
 
 fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
