@@ -9,7 +9,7 @@ use super::{
 use crate::acl::rights::{self, FILE_ADD_FILE};
 use crate::acl::{
     AccessOutcome, AceDecision, Dacl, FolderAcl, FolderMatch, Token, TokenAccess, Trustee,
-    ace_type, evaluate_for_token, well_known_name,
+    ace_type, evaluate_for_token, snapshot::WindowsPath, well_known_name,
 };
 use crate::registry::sam::LocalAccounts;
 use crate::registry::{FoundValue, HiveKind, Lookup, RegistryView, reg_type};
@@ -313,7 +313,7 @@ fn check_imc_rootdir(registry: &RegistryView) -> (CheckResult, PickupFolder) {
     } else {
         (text.clone(), true)
     };
-    let pickup = normalize_windows_path(&format!("{expanded}\\Pickup"));
+    let pickup = WindowsPath::parse(&format!("{expanded}\\Pickup")).to_string();
     ev.insert("pickup_folder".into(), json!(pickup));
     let folder = if fully_expanded {
         Ok(pickup.clone())
@@ -687,44 +687,4 @@ fn acl_remediation(
          Security, Permissions, add {principal} and give it Add permission"
     ));
     lines.join("\n")
-}
-
-/// Resolves `.` and `..` and tidies separators in a Windows path, keeping
-/// its drive or UNC prefix (`C:\a\..\b\` -> `C:\b`).
-pub fn normalize_windows_path(path: &str) -> String {
-    let path = path.trim().replace('/', "\\");
-    let (prefix, rest) = if let Some(unc) = path.strip_prefix("\\\\") {
-        ("\\\\".to_string(), unc.to_string())
-    } else if path.len() >= 2 && path.as_bytes()[1] == b':' && path.is_char_boundary(2) {
-        (format!("{}\\", &path[..2]), path[2..].to_string())
-    } else {
-        (String::new(), path.clone())
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in rest.split('\\') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    format!("{prefix}{}", parts.join("\\"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_windows_path;
-
-    #[test]
-    fn paths_are_normalised_before_matching() {
-        assert_eq!(
-            normalize_windows_path(r"C:\WINNT\..\exchsrvr\imcdata\.\Pickup\"),
-            r"C:\exchsrvr\imcdata\Pickup"
-        );
-        assert_eq!(normalize_windows_path("D:/x//y"), r"D:\x\y");
-        assert_eq!(normalize_windows_path(r"C:\..\.."), r"C:\");
-        assert_eq!(normalize_windows_path(r"\\srv\share\a\..\b"), r"\\srv\share\b");
-    }
 }
