@@ -704,11 +704,13 @@ impl<'h> Reader<'h> {
         let Some((start, start_offset, start_path)) = self.resolve(path, &mut budget)? else {
             return Ok(None);
         };
-        // One bit per byte of hive bins data (nt-hive takes any offset,
-        // aligned or not): 1.4 MB for a 12 MB hive.
-        let mut visited = vec![0u64; self.bins.len() / 64 + 1];
+        // One bit per 8 bytes of hive bins data: 190 KB for a 12 MB hive.
+        // nt-hive takes unaligned offsets too, but a key node is far longer
+        // than 8 bytes, so two keys sharing a slot overlap: damage that is
+        // then reported as a key reached twice.
+        let mut visited = vec![0u64; self.bins.len() / (64 * 8) + 1];
         let mut mark = |offset: u32| -> bool {
-            let bit = offset as usize;
+            let bit = offset as usize / 8;
             let (word, mask) = (bit / 64, 1u64 << (bit % 64));
             let Some(slot) = visited.get_mut(word) else {
                 return false;

@@ -3,6 +3,7 @@
 //! and decoding happens here once.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// `REG_*` type numbers that have names.
 pub mod reg_type {
@@ -47,7 +48,7 @@ pub enum RegData {
 }
 
 /// The `REG_*` name of a type number, or `0x…` for numbers without one.
-pub fn type_name(type_code: u32) -> String {
+pub fn type_name(type_code: u32) -> Cow<'static, str> {
     let name = match type_code {
         reg_type::NONE => "REG_NONE",
         reg_type::SZ => "REG_SZ",
@@ -61,14 +62,29 @@ pub fn type_name(type_code: u32) -> String {
         reg_type::FULL_RESOURCE_DESCRIPTOR => "REG_FULL_RESOURCE_DESCRIPTOR",
         reg_type::RESOURCE_REQUIREMENTS_LIST => "REG_RESOURCE_REQUIREMENTS_LIST",
         reg_type::QWORD => "REG_QWORD",
-        other => return format!("0x{other:08x}"),
+        other => return Cow::Owned(format!("0x{other:08x}")),
     };
-    name.to_string()
+    Cow::Borrowed(name)
 }
 
 /// Decodes UTF-16LE up to the first NUL; an odd trailing byte is ignored
 /// and unpaired surrogates become U+FFFD.
 pub fn utf16le_until_nul(bytes: &[u8]) -> String {
+    // Most registry strings are ASCII: copy those bytes straight across
+    // instead of decoding character by character.
+    let mut ascii = Vec::with_capacity(bytes.len() / 2);
+    for pair in bytes.chunks_exact(2) {
+        match (pair[0], pair[1]) {
+            (0, 0) => break,
+            (low, 0) if low < 0x80 => ascii.push(low),
+            _ => return utf16le_decode_until_nul(bytes),
+        }
+    }
+    // Every byte is below 0x80, so this cannot fail.
+    String::from_utf8(ascii).unwrap_or_default()
+}
+
+fn utf16le_decode_until_nul(bytes: &[u8]) -> String {
     let units = bytes
         .chunks_exact(2)
         .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
@@ -126,7 +142,7 @@ impl RegValue {
         }
     }
 
-    pub fn type_name(&self) -> String {
+    pub fn type_name(&self) -> Cow<'static, str> {
         type_name(self.type_code)
     }
 
