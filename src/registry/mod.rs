@@ -9,13 +9,16 @@
 mod around;
 pub mod guard;
 mod hive_file;
+pub mod log;
 mod reader;
 pub mod sam;
 mod value;
 mod view;
 pub mod windows_version;
 
-pub use hive_file::{HiveFile, HiveHeader, HiveIdentification, HiveOpenError, sniff_regf};
+pub use hive_file::{
+    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, sniff_regf,
+};
 pub use value::{
     RegData, RegValue, hex, reg_type, type_name, utf16le_multi, utf16le_multi_with_nuls,
     utf16le_until_nul, utf16le_with_nul,
