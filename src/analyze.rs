@@ -3,9 +3,14 @@
 //! Every problem met on the way becomes a line in the report's `errors` and
 //! the analysis goes on with what is left: one bad entry does not end the
 //! bundle, and one bad bundle does not end the batch.
+//!
+//! Transaction logs go with the hive they are named after (`<hive>.LOG`,
+//! `.LOG1`, `.LOG2`, any case) and are replayed when the hive is dirty;
+//! each log's `sources` detail says what was applied or why not.
 
 use crate::acl::{AclView, snapshot::read_snapshot_file};
 use crate::bundle::{self, Bundle, BundleLocation, Limits};
+use crate::registry::log::TransactionLog;
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
@@ -73,12 +78,12 @@ pub fn open_and_load(
     limits: Limits,
 ) -> Result<LoadedBundle, bundle::BundleError> {
     let mut opened = bundle::open(&location.path, &location.display_name, limits)?;
-    Ok(load_bundle(opened.as_mut()))
+    Ok(load_bundle_within(opened.as_mut(), limits))
 }
 
 /// Analyzes an opened bundle.
 pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
-    evaluate(load_bundle(bundle), options)
+    evaluate(load_bundle_within(bundle, options.limits), options)
 }
 
 /// Runs every rule over a loaded bundle.
@@ -109,14 +114,25 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
     }
 }
 
-/// Reads a bundle's entries into the registry and ACL views.
+/// Reads a bundle's entries into the registry and ACL views, with the
+/// default [`Limits`] for hives recovered from their transaction logs.
 pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
+    load_bundle_within(bundle, Limits::default())
+}
+
+/// Reads a bundle's entries into the registry and ACL views; a hive
+/// recovered from its transaction logs stays within `limits` too.
+pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     let mut errors: Vec<String> = bundle.warnings().to_vec();
     let mut sources: Vec<SourceEntry> = Vec::new();
     let entries = bundle.entries().to_vec();
 
     // Sources: what each entry is, from its first bytes.
     let mut hive_entries = Vec::new();
+    let mut log_entries = Vec::new();
+    // Entries named like a log that are nothing else: logs when their hive
+    // is in the bundle (a log whose base block is damaged), else ignored.
+    let mut unrecognised_logs = Vec::new();
     let mut snapshot_entries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         if let Some(warning) = &entry.name_warning {
@@ -139,38 +155,55 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
         };
         match source::sniff(&entry.name, &prefix) {
             Sniffed::Hive(_) => hive_entries.push(index),
-            Sniffed::TransactionLog(header) => {
-                let detail = match source::transaction_log_base(&entry.name) {
-                    Some(base) => format!("log of {base}; not applied"),
-                    None => "transaction log; not applied".to_string(),
-                };
-                let detail = if header.is_none() {
-                    format!("{detail} (empty)")
-                } else {
-                    detail
-                };
-                sources.push(source_entry(
-                    &entry.name,
-                    SourceKind::TransactionLog,
-                    detail,
-                ));
-            }
+            Sniffed::TransactionLog(_) => log_entries.push(index),
             Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
             Sniffed::Manifest => sources.push(source_entry(
                 &entry.name,
                 SourceKind::Manifest,
                 "bundle manifest".to_string(),
             )),
+            Sniffed::Other(why) if source::transaction_log_base(&entry.name).is_some() => {
+                unrecognised_logs.push((index, why));
+            }
             Sniffed::Other(why) => {
                 sources.push(source_entry(&entry.name, SourceKind::Ignored, why));
+            }
+        }
+    }
+    for (index, why) in unrecognised_logs {
+        let name = &entries[index].name;
+        if hive_of_log(name, &hive_entries, &entries).is_some() {
+            log_entries.push(index);
+        } else {
+            sources.push(source_entry(name, SourceKind::Ignored, why));
+        }
+    }
+    // Each log with the hive it belongs to, by name (`<hive>.LOG1`, ...).
+    let mut logs_of_hive: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &index in &log_entries {
+        let name = &entries[index].name;
+        match hive_of_log(name, &hive_entries, &entries) {
+            Some(hive) => logs_of_hive.entry(hive).or_default().push(index),
+            None => {
+                let detail = match source::transaction_log_base(name) {
+                    Some(base) => {
+                        format!("log of {base}: not applied: the bundle holds no hive named {base}")
+                    }
+                    None => "transaction log: not applied: its name does not say which hive it \
+                             belongs to (<hive>.LOG, .LOG1 or .LOG2)"
+                        .to_string(),
+                };
+                sources.push(source_entry(name, SourceKind::TransactionLog, detail));
             }
         }
     }
 
     // Hives: read whole, identified by structure, one per kind.
     let mut loaded = Vec::new();
+    let max_hive_len = usize::try_from(limits.max_entry_size).unwrap_or(usize::MAX);
     for index in hive_entries {
         let name = &entries[index].name;
+        let log_indices = logs_of_hive.remove(&index).unwrap_or_default();
         let bytes = match bundle.read_entry(index) {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -180,10 +213,34 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
                     SourceKind::Hive,
                     format!("not read: {error}"),
                 ));
+                for log in log_indices {
+                    sources.push(source_entry(
+                        &entries[log].name,
+                        SourceKind::TransactionLog,
+                        format!("log of {name}: not applied: the hive could not be read"),
+                    ));
+                }
                 continue;
             }
         };
-        match HiveFile::open(name.clone(), bytes.into_vec()) {
+        let logs = read_logs(bundle, name, &log_indices, &mut sources, &mut errors);
+        let offered: Vec<TransactionLog> = logs
+            .iter()
+            .map(|(log_name, bytes)| TransactionLog {
+                name: log_name,
+                bytes,
+            })
+            .collect();
+        let (opened, reports) =
+            HiveFile::open_with_logs(name.clone(), bytes.into_vec(), &offered, max_hive_len);
+        for report in reports {
+            sources.push(source_entry(
+                &report.name,
+                SourceKind::TransactionLog,
+                format!("log of {name}: {}", report.outcome),
+            ));
+        }
+        match opened {
             Ok((hive, warnings)) => {
                 errors.extend(warnings);
                 let identification = hive.identify(name);
@@ -259,6 +316,56 @@ pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
         sources,
         errors,
     }
+}
+
+/// The hive entry (an index into `entries`, one of `hive_entries`) that a
+/// log named `<hive>.LOG`, `.LOG1` or `.LOG2` belongs to. Names compare
+/// case-insensitively, as on Windows; an exact match is preferred.
+fn hive_of_log(
+    log_name: &str,
+    hive_entries: &[usize],
+    entries: &[bundle::EntryInfo],
+) -> Option<usize> {
+    let base = source::transaction_log_base(log_name)?;
+    hive_entries
+        .iter()
+        .copied()
+        .find(|&hive| entries[hive].name == base)
+        .or_else(|| {
+            hive_entries
+                .iter()
+                .copied()
+                .find(|&hive| entries[hive].name.eq_ignore_ascii_case(base))
+        })
+}
+
+/// Reads a hive's logs whole (within the bundle's limits), in name order
+/// (`.LOG`, `.LOG1`, `.LOG2`); a log that cannot be read is listed and
+/// left out.
+fn read_logs(
+    bundle: &mut dyn Bundle,
+    hive_name: &str,
+    log_indices: &[usize],
+    sources: &mut Vec<SourceEntry>,
+    errors: &mut Vec<String>,
+) -> Vec<(String, bundle::EntryBytes)> {
+    let mut logs = Vec::new();
+    for &index in log_indices {
+        let name = bundle.entries()[index].name.clone();
+        match bundle.read_entry(index) {
+            Ok(bytes) => logs.push((name, bytes)),
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    &name,
+                    SourceKind::TransactionLog,
+                    format!("log of {hive_name}: not read: {error}"),
+                ));
+            }
+        }
+    }
+    logs.sort_by(|a, b| a.0.cmp(&b.0));
+    logs
 }
 
 fn source_entry(name: &str, kind: SourceKind, detail: String) -> SourceEntry {
