@@ -990,3 +990,114 @@ fn logs_pair_with_their_hive_by_name_in_any_case_and_alone_are_listed() {
     assert_eq!(report["errors"], Value::Array(vec![]));
     assert_eq!(status, 0);
 }
+
+#[test]
+fn every_corpus_log_and_dirty_hive_gets_a_clear_result() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let yarp = shared.join("corpus/yarp");
+    for (folder, hive, expected) in [
+        (
+            "NewDirtyHive1",
+            "NewDirtyHive",
+            [
+                "log of NewDirtyHive: applied 1 entry (sequence 2)",
+                "log of NewDirtyHive: applied 3 entries (sequence 3..5)",
+            ],
+        ),
+        (
+            "OldDirtyHive",
+            "OldDirtyHive",
+            [
+                "log of OldDirtyHive: applied 64 dirty pages of 512 bytes (old format)",
+                "log of OldDirtyHive: not applied: the log is empty",
+            ],
+        ),
+        (
+            "BadBaseBlockHive",
+            "BadBaseBlockHive",
+            [
+                "log of BadBaseBlockHive: applied 64 dirty pages of 512 bytes (old format); the \
+                 hive's damaged base block was replaced by the log's",
+                "log of BadBaseBlockHive: not applied: the log is empty",
+            ],
+        ),
+    ] {
+        // The hive and its logs only (Windows' recovered copy would be a
+        // second hive of the folder).
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            hive.to_string(),
+            format!("{hive}.LOG1"),
+            format!("{hive}.LOG2"),
+        ] {
+            std::fs::copy(yarp.join(folder).join(&name), dir.path().join(&name)).unwrap();
+        }
+        let (status, report) = analyze_json(dir.path(), &[]);
+        assert_eq!(detail_of(&report, &format!("{hive}.LOG1")), expected[0]);
+        assert_eq!(detail_of(&report, &format!("{hive}.LOG2")), expected[1]);
+        // yarp's test hives are no machine hive: listed, not used, and
+        // read without a dirty warning (the logs were applied).
+        let hive_detail = detail_of(&report, hive);
+        assert!(
+            hive_detail.starts_with("unidentified hive"),
+            "{hive_detail}"
+        );
+        assert!(
+            !report["errors"].to_string().contains("dirty hive"),
+            "{folder}: {report:#}"
+        );
+        assert_eq!(status, 3, "{folder}: nothing to decide");
+
+        // Without its logs: the dirty warning, for the hive as it is.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(yarp.join(folder).join(hive), dir.path().join(hive)).unwrap();
+        let (_, report) = analyze_json(dir.path(), &[]);
+        let numbers = if folder == "NewDirtyHive1" {
+            "3/2"
+        } else {
+            "5/4"
+        };
+        let warning = format!(
+            "{hive}: dirty hive (sequence numbers {numbers}): changes still in its transaction \
+             logs are missing; no logs were applied"
+        );
+        assert!(
+            report["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == &Value::String(warning.clone())),
+            "{folder}: {report:#}"
+        );
+    }
+}
+
+#[test]
+fn a_log_named_for_its_hive_without_a_base_block_is_paired_and_refused() {
+    let mut entries = logged(SystemWrite::LogsMissing).entries();
+    entries.push(("Reg/SYSTEM.LOG1".into(), b"not a log at all".to_vec()));
+    entries.push(("logs/setup.log".into(), b"text log lines".to_vec()));
+    let (_dir, path) = zip_of(&entries);
+    let (_, report) = analyze_json(&path, &[]);
+    assert_eq!(
+        detail_of(&report, "Reg/SYSTEM.LOG1"),
+        "log of Reg/SYSTEM: not applied: the log does not start with a base block (signature \
+         \"regf\"; first bytes 6e6f7420) (at byte offset 0x0)"
+    );
+    let setup = sources(&report)
+        .into_iter()
+        .find(|s| s.0 == "logs/setup.log")
+        .unwrap();
+    assert_eq!(
+        setup.1, "ignored",
+        "a text .log beside no hive is no transaction log"
+    );
+    assert!(
+        report["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("no logs were applied (Reg/SYSTEM.LOG1: the log does not start")
+    );
+}
