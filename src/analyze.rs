@@ -17,7 +17,7 @@ use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
 use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
 use crate::source::{self, SNIFF_LEN, Sniffed, SourceEntry, SourceKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Settings for analyzing bundles.
@@ -170,9 +170,10 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
             }
         }
     }
+    let hive_names = HiveNames::new(&hive_entries, &entries);
     for (index, why) in unrecognised_logs {
         let name = &entries[index].name;
-        if hive_of_log(name, &hive_entries, &entries).is_some() {
+        if hive_names.hive_of_log(name).is_some() {
             log_entries.push(index);
         } else {
             sources.push(source_entry(name, SourceKind::Ignored, why));
@@ -182,7 +183,7 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
     let mut logs_of_hive: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for &index in &log_entries {
         let name = &entries[index].name;
-        match hive_of_log(name, &hive_entries, &entries) {
+        match hive_names.hive_of_log(name) {
             Some(hive) => logs_of_hive.entry(hive).or_default().push(index),
             None => {
                 let detail = match source::transaction_log_base(name) {
@@ -318,25 +319,40 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
     }
 }
 
-/// The hive entry (an index into `entries`, one of `hive_entries`) that a
-/// log named `<hive>.LOG`, `.LOG1` or `.LOG2` belongs to. Names compare
-/// case-insensitively, as on Windows; an exact match is preferred.
-fn hive_of_log(
-    log_name: &str,
-    hive_entries: &[usize],
-    entries: &[bundle::EntryInfo],
-) -> Option<usize> {
-    let base = source::transaction_log_base(log_name)?;
-    hive_entries
-        .iter()
-        .copied()
-        .find(|&hive| entries[hive].name == base)
-        .or_else(|| {
-            hive_entries
-                .iter()
-                .copied()
-                .find(|&hive| entries[hive].name.eq_ignore_ascii_case(base))
-        })
+/// The hive entries by name, to find the hive a log belongs to.
+struct HiveNames<'a> {
+    exact: HashMap<&'a str, usize>,
+    /// By ASCII-lowercased name: the first hive of each.
+    folded: HashMap<String, usize>,
+}
+
+impl<'a> HiveNames<'a> {
+    fn new(hive_entries: &[usize], entries: &'a [bundle::EntryInfo]) -> HiveNames<'a> {
+        let mut names = HiveNames {
+            exact: HashMap::new(),
+            folded: HashMap::new(),
+        };
+        for &index in hive_entries {
+            let name = entries[index].name.as_str();
+            names.exact.entry(name).or_insert(index);
+            names
+                .folded
+                .entry(name.to_ascii_lowercase())
+                .or_insert(index);
+        }
+        names
+    }
+
+    /// The hive entry that a log named `<hive>.LOG`, `.LOG1` or `.LOG2`
+    /// belongs to. Names compare case-insensitively, as on Windows; an
+    /// exact match is preferred.
+    fn hive_of_log(&self, log_name: &str) -> Option<usize> {
+        let base = source::transaction_log_base(log_name)?;
+        self.exact
+            .get(base)
+            .or_else(|| self.folded.get(&base.to_ascii_lowercase()))
+            .copied()
+    }
 }
 
 /// Reads a hive's logs whole (within the bundle's limits), in name order

@@ -978,3 +978,62 @@ fn every_corpus_log_entry_hashes_with_marvin32_and_the_documented_seed() {
     }
     assert_eq!(checked, 4);
 }
+
+#[test]
+fn entries_apply_in_sequence_order_whatever_their_order_in_the_logs() {
+    // 3000 entries, stored newest first and split unevenly between the
+    // logs (every third in LOG2). Each rewrites the first bin; only the
+    // newest marks its last byte (in the bin's free tail): it must be
+    // applied last.
+    let before = system(None, 0);
+    let files = dirty_with_new_format_logs(&[&before, &system(Some("x"), 0)], 1);
+    let primary = files.primary;
+    let bins = u32::from_le_bytes(primary[40..44].try_into().unwrap());
+    let first_bin = primary[BASE_BLOCK_SIZE..BASE_BLOCK_SIZE + 4096].to_vec();
+    let count = 3000u32;
+    let mut log1 = log_base_block(&primary, 6, 1, bins);
+    let mut log2 = log_base_block(&primary, 6, 1, bins);
+    for sequence in (1..=count).rev() {
+        let mut page = first_bin.clone();
+        if sequence == count {
+            page[4095] = 0x5A;
+        }
+        let entry = new_format_entry(sequence, bins, 0, &[(0, &page)]);
+        if sequence % 3 == 0 {
+            log2.extend_from_slice(&entry);
+        } else {
+            log1.extend_from_slice(&entry);
+        }
+    }
+    let replayed = replay(
+        "SYSTEM",
+        primary,
+        &[
+            TransactionLog {
+                name: "SYSTEM.LOG1",
+                bytes: &log1,
+            },
+            TransactionLog {
+                name: "SYSTEM.LOG2",
+                bytes: &log2,
+            },
+        ],
+        NO_LIMIT,
+    );
+    let recovered = replayed.recovered.unwrap();
+    assert_eq!(
+        recovered[BASE_BLOCK_SIZE + 4095],
+        0x5A,
+        "the newest entry came last"
+    );
+    let header = sniff_regf(&recovered).unwrap();
+    assert_eq!(header.primary_sequence, count);
+    assert_eq!(
+        outcome(&replayed.logs, "SYSTEM.LOG1").to_string(),
+        "applied 2000 entries (sequence 1..2999)"
+    );
+    assert_eq!(
+        outcome(&replayed.logs, "SYSTEM.LOG2").to_string(),
+        "applied 1000 entries (sequence 3..3000)"
+    );
+}

@@ -20,6 +20,7 @@ use super::{
     finish_base_block, grow_for, marvin, put_u32, u32_at,
 };
 use crate::registry::HiveHeader;
+use std::collections::HashMap;
 
 const SIGNATURE: &[u8; 4] = b"HvLE";
 /// Bytes of an entry before its page references.
@@ -216,22 +217,24 @@ pub(super) fn replay(
         None => header.secondary_sequence,
     };
 
+    // Each sequence number's entry: the first found, LOG1's before LOG2's
+    // (the order the logs are given in).
+    let mut by_sequence: HashMap<u32, (usize, &Entry)> = HashMap::new();
+    for (log_index, log) in read.iter().enumerate() {
+        for entry in &log.entries {
+            by_sequence
+                .entry(entry.sequence)
+                .or_insert((log_index, entry));
+        }
+    }
+
     let mut recovered: Option<Vec<u8>> = None;
     // Per log: (entries applied, first and last sequence numbers).
     let mut applied: Vec<(usize, u32, u32)> = vec![(0, 0, 0); logs.len()];
     let mut last: Option<&Entry> = None;
     let mut next = start;
     let mut failed: Option<(usize, LogDefect)> = None;
-    loop {
-        let found = read.iter().enumerate().find_map(|(log_index, log)| {
-            log.entries
-                .iter()
-                .find(|entry| entry.sequence == next)
-                .map(|entry| (log_index, entry))
-        });
-        let Some((log_index, entry)) = found else {
-            break;
-        };
+    while let Some(&(log_index, entry)) = by_sequence.get(&next) {
         let bytes = recovered.get_or_insert_with(|| hive.to_vec());
         if let Err(defect) = apply(bytes, logs[log_index].log.name, entry, max_len) {
             failed = Some((log_index, defect));
