@@ -13,7 +13,7 @@
 //! * Every log starts with a copy of the hive's base block (the first 512
 //!   bytes at least) with the file type set to 1 (old format) or 6 (new
 //!   format) and its own checksum (spec; corpus: both formats).
-//! * Old format (NT 4.0 to Windows 8; [`old_format`]): the log's base block
+//! * Old format (NT 4.0 to Windows 8; `old_format.rs`): the log's base block
 //!   must have a correct checksum and equal sequence numbers, and its
 //!   last-written time must equal the primary's (spec; when the primary's
 //!   base block is damaged the spec names the first hive bin's time
@@ -24,7 +24,7 @@
 //!   from the log's hive bins size) start at the second sector; the dirty
 //!   pages follow from the next sector boundary, in bitmap order (spec;
 //!   corpus `OldDirtyHive`: recovered trees equal Windows 7's).
-//! * New format (Windows 8.1 and later; [`new_format`]): `HvLE` entries
+//! * New format (Windows 8.1 and later; `new_format.rs`): `HvLE` entries
 //!   from offset 512, each a multiple of 512 bytes long, with a sequence
 //!   number, the hive bins size, page references (offset, size) and the
 //!   pages; Hash-1 (Marvin32 of everything after the 40-byte header) and
