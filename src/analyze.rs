@@ -8,7 +8,9 @@
 //! `.LOG1`, `.LOG2`, any case) and are replayed when the hive is dirty;
 //! each log's `sources` detail says what was applied or why not.
 
-use crate::acl::{AclView, snapshot::read_snapshot_file};
+use crate::acl::manifest::{find_entry, read_manifest};
+use crate::acl::snapshot::folder_from_binary;
+use crate::acl::{AclView, Principals, SnapshotForm, read_snapshot};
 use crate::bundle::{self, Bundle, BundleLocation, Limits};
 use crate::registry::log::TransactionLog;
 use crate::registry::sam::LocalAccounts;
@@ -16,8 +18,9 @@ use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
 use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
-use crate::source::{self, SNIFF_LEN, Sniffed, SourceEntry, SourceKind};
-use std::collections::{BTreeMap, HashMap};
+use crate::source::reg_text::{TextRegistryBuilder, read_reg_text};
+use crate::source::{self, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind, szdd};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Settings for analyzing bundles.
@@ -58,7 +61,18 @@ struct LoadedHive {
     kind: Option<HiveKind>,
     reason: String,
     hive: HiveFile,
+    /// Expanded from an SZDD file (an NT 4.0 repair copy).
+    compressed: bool,
 }
+
+/// An entry to read whole: from the bundle, or already expanded from SZDD.
+struct Candidate {
+    index: usize,
+    expanded: Option<Vec<u8>>,
+}
+
+/// How `sources` words a hive expanded from SZDD.
+const SZDD_WORDS: &str = "SZDD-compressed repair copy";
 
 /// A bundle read into its views, with what was found and what went wrong.
 /// `analyze`, `acl` and `query` all start from this.
@@ -78,12 +92,12 @@ pub fn open_and_load(
     limits: Limits,
 ) -> Result<LoadedBundle, bundle::BundleError> {
     let mut opened = bundle::open(&location.path, &location.display_name, limits)?;
-    Ok(load_bundle_within(opened.as_mut(), limits))
+    Ok(load_bundle(opened.as_mut(), limits))
 }
 
 /// Analyzes an opened bundle.
 pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
-    evaluate(load_bundle_within(bundle, options.limits), options)
+    evaluate(load_bundle(bundle, options.limits), options)
 }
 
 /// Runs every rule over a loaded bundle.
@@ -114,26 +128,24 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
     }
 }
 
-/// Reads a bundle's entries into the registry and ACL views, with the
-/// default [`Limits`] for hives recovered from their transaction logs.
-pub fn load_bundle(bundle: &mut dyn Bundle) -> LoadedBundle {
-    load_bundle_within(bundle, Limits::default())
-}
-
-/// Reads a bundle's entries into the registry and ACL views; a hive
-/// recovered from its transaction logs stays within `limits` too.
-pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
+/// Reads a bundle's entries into the registry and ACL views. `limits`
+/// bound what is expanded in memory (SZDD files), as the bundle's own
+/// limits bound its entries.
+pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     let mut errors: Vec<String> = bundle.warnings().to_vec();
     let mut sources: Vec<SourceEntry> = Vec::new();
     let entries = bundle.entries().to_vec();
 
     // Sources: what each entry is, from its first bytes.
-    let mut hive_entries = Vec::new();
+    let mut hive_entries: Vec<Candidate> = Vec::new();
+    let mut text_entries: Vec<(Candidate, RegTextForm)> = Vec::new();
+    let mut szdd_entries = Vec::new();
     let mut log_entries = Vec::new();
     // Entries named like a log that are nothing else: logs when their hive
     // is in the bundle (a log whose base block is damaged), else ignored.
     let mut unrecognised_logs = Vec::new();
     let mut snapshot_entries = Vec::new();
+    let mut manifest_entries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         if let Some(warning) = &entry.name_warning {
             errors.push(format!(
@@ -154,14 +166,28 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
             }
         };
         match source::sniff(&entry.name, &prefix) {
-            Sniffed::Hive(_) => hive_entries.push(index),
+            Sniffed::Hive(_) => hive_entries.push(Candidate {
+                index,
+                expanded: None,
+            }),
+            Sniffed::RegText(form) => text_entries.push((
+                Candidate {
+                    index,
+                    expanded: None,
+                },
+                form,
+            )),
+            Sniffed::Szdd => szdd_entries.push(index),
             Sniffed::TransactionLog(_) => log_entries.push(index),
             Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
-            Sniffed::Manifest => sources.push(source_entry(
-                &entry.name,
-                SourceKind::Manifest,
-                "bundle manifest".to_string(),
-            )),
+            Sniffed::Manifest => {
+                manifest_entries.push(index);
+                sources.push(source_entry(
+                    &entry.name,
+                    SourceKind::Manifest,
+                    "bundle manifest".to_string(),
+                ));
+            }
             Sniffed::Other(why) if source::transaction_log_base(&entry.name).is_some() => {
                 unrecognised_logs.push((index, why));
             }
@@ -170,7 +196,52 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
             }
         }
     }
-    let hive_names = HiveNames::new(&hive_entries, &entries);
+
+    // SZDD files: expanded in memory within the entry limit, then taken
+    // for what their content is.
+    for index in szdd_entries {
+        let name = &entries[index].name;
+        let expanded = bundle
+            .read_entry(index)
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| {
+                szdd::expand(name, &bytes, limits.max_entry_size).map_err(|e| e.to_string())
+            });
+        let expanded = match expanded {
+            Ok(expanded) => expanded,
+            Err(error) => {
+                sources.push(source_entry(
+                    name,
+                    SourceKind::Ignored,
+                    format!("SZDD-compressed; not expanded: {error}"),
+                ));
+                errors.push(error);
+                continue;
+            }
+        };
+        errors.extend(expanded.warnings);
+        let data = expanded.data;
+        match source::sniff(name, &data[..data.len().min(SNIFF_LEN)]) {
+            Sniffed::Hive(_) => hive_entries.push(Candidate {
+                index,
+                expanded: Some(data),
+            }),
+            Sniffed::RegText(form) => text_entries.push((
+                Candidate {
+                    index,
+                    expanded: Some(data),
+                },
+                form,
+            )),
+            _ => sources.push(source_entry(
+                name,
+                SourceKind::Ignored,
+                "SZDD-compressed; expanded, it is not a hive or registry text".to_string(),
+            )),
+        }
+    }
+
+    let hive_names = HiveNames::new(hive_entries.iter().map(|c| c.index), &entries);
     for (index, why) in unrecognised_logs {
         let name = &entries[index].name;
         if hive_names.hive_of_log(name).is_some() {
@@ -202,27 +273,31 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
     // Hives: read whole, identified by structure, one per kind.
     let mut loaded = Vec::new();
     let max_hive_len = usize::try_from(limits.max_entry_size).unwrap_or(usize::MAX);
-    for index in hive_entries {
-        let name = &entries[index].name;
-        let log_indices = logs_of_hive.remove(&index).unwrap_or_default();
-        let bytes = match bundle.read_entry(index) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                errors.push(error.to_string());
-                sources.push(source_entry(
-                    name,
-                    SourceKind::Hive,
-                    format!("not read: {error}"),
-                ));
-                for log in log_indices {
+    for candidate in hive_entries {
+        let name = &entries[candidate.index].name;
+        let log_indices = logs_of_hive.remove(&candidate.index).unwrap_or_default();
+        let compressed = candidate.expanded.is_some();
+        let (kind_words, bytes) = match candidate.expanded {
+            Some(bytes) => (format!("{SZDD_WORDS}; "), bytes),
+            None => match bundle.read_entry(candidate.index) {
+                Ok(bytes) => (String::new(), bytes.into_vec()),
+                Err(error) => {
+                    errors.push(error.to_string());
                     sources.push(source_entry(
-                        &entries[log].name,
-                        SourceKind::TransactionLog,
-                        format!("log of {name}: not applied: the hive could not be read"),
+                        name,
+                        SourceKind::Hive,
+                        format!("not read: {error}"),
                     ));
+                    for log in log_indices {
+                        sources.push(source_entry(
+                            &entries[log].name,
+                            SourceKind::TransactionLog,
+                            format!("log of {name}: not applied: the hive could not be read"),
+                        ));
+                    }
+                    continue;
                 }
-                continue;
-            }
+            },
         };
         let logs = read_logs(bundle, name, &log_indices, &mut sources, &mut errors);
         let offered: Vec<TransactionLog> = logs
@@ -233,7 +308,7 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
             })
             .collect();
         let (opened, reports) =
-            HiveFile::open_with_logs(name.clone(), bytes.into_vec(), &offered, max_hive_len);
+            HiveFile::open_with_logs(name.clone(), bytes, &offered, max_hive_len);
         for report in reports {
             sources.push(source_entry(
                 &report.name,
@@ -250,6 +325,7 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
                     kind: identification.kind,
                     reason: identification.reason,
                     hive,
+                    compressed,
                 });
             }
             Err(error) => {
@@ -257,12 +333,41 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
                 sources.push(source_entry(
                     name,
                     SourceKind::Hive,
-                    format!("unreadable: {error}"),
+                    format!("{kind_words}unreadable: {error}"),
                 ));
             }
         }
     }
-    let registry = build_registry(loaded, &mut sources, &mut errors);
+    let hive_kinds: BTreeSet<HiveKind> = loaded.iter().filter_map(|hive| hive.kind).collect();
+    let mut registry = build_registry(loaded, &mut sources, &mut errors);
+
+    // Registry text: used for the kinds without a hive, merged in name order.
+    text_entries.sort_by(|a, b| entries[a.0.index].name.cmp(&entries[b.0.index].name));
+    let mut text = TextRegistryBuilder::new(hive_kinds);
+    for (candidate, form) in text_entries {
+        let name = &entries[candidate.index].name;
+        let bytes = match candidate.expanded {
+            Some(bytes) => bytes,
+            None => match bundle.read_entry(candidate.index) {
+                Ok(bytes) => bytes.into_vec(),
+                Err(error) => {
+                    errors.push(error.to_string());
+                    sources.push(source_entry(
+                        name,
+                        SourceKind::RegExport,
+                        format!("{}; not read: {error}", form.words()),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let outcome = text.add(name, read_reg_text(name, &bytes, form));
+        errors.extend(outcome.problems.iter().map(|p| p.to_string()));
+        sources.push(source_entry(name, SourceKind::RegExport, outcome.detail));
+    }
+    for (kind, hive) in text.finish() {
+        registry.add(kind, Box::new(hive));
+    }
 
     // ACL snapshots.
     let mut acl = AclView::default();
@@ -270,19 +375,19 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
         let name = &entries[index].name;
         match bundle.read_entry(index) {
             Ok(bytes) => {
-                let (folders, problems) = read_snapshot_file(name, &bytes);
+                let read = read_snapshot(name, &bytes);
                 let detail = format!(
                     "{}: {} folder(s){}",
-                    source::snapshot_form_words(form),
-                    folders.len(),
-                    if problems.is_empty() {
+                    source::snapshot_form_words(read.form.unwrap_or(form)),
+                    read.folders.len(),
+                    if read.problems.is_empty() {
                         String::new()
                     } else {
-                        format!(", {} problem(s)", problems.len())
+                        format!(", {} problem(s)", read.problems.len())
                     }
                 );
-                errors.extend(problems.iter().map(|p| p.to_string()));
-                acl.folders.extend(folders);
+                errors.extend(read.problems.iter().map(|p| p.to_string()));
+                acl.add(&read);
                 sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
             }
             Err(error) => {
@@ -293,6 +398,57 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
                     format!("not read: {error}"),
                 ));
             }
+        }
+    }
+
+    // Binary descriptors, whose folders the manifest names.
+    for manifest in manifest_entries {
+        let manifest_name = &entries[manifest].name;
+        let bytes = match bundle.read_entry(manifest) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                errors.push(error.to_string());
+                continue;
+            }
+        };
+        let (listed, problems) = read_manifest(manifest_name, &bytes);
+        errors.extend(problems.iter().map(|p| p.to_string()));
+        for item in listed {
+            let names = entries.iter().map(|e| e.name.as_str()).enumerate();
+            let Some(index) = find_entry(names, &item.file) else {
+                errors.push(format!(
+                    "{manifest_name} line {}: [[acl]] file '{}' (for {}) is not in the bundle",
+                    item.line, item.file, item.path
+                ));
+                continue;
+            };
+            let name = &entries[index].name;
+            let read = bundle
+                .read_entry(index)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    folder_from_binary(name, &item.path, &bytes).map_err(|p| p.to_string())
+                });
+            let detail = match read {
+                Ok(folder) => {
+                    acl.folders.push(folder);
+                    format!(
+                        "{} of {} ({manifest_name} line {})",
+                        SnapshotForm::Binary.words(),
+                        item.path,
+                        item.line
+                    )
+                }
+                Err(why) => {
+                    errors.push(format!(
+                        "{why} (named in {manifest_name} line {})",
+                        item.line
+                    ));
+                    format!("not used: {why}")
+                }
+            };
+            sources.retain(|s| s.name != *name);
+            sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
         }
     }
 
@@ -307,6 +463,13 @@ pub fn load_bundle_within(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBund
                     None
                 }
             });
+
+    // Printed principal names become SIDs where this machine's names allow.
+    let computer_name = registry.computer_name();
+    acl.resolve_names(&Principals::new(
+        computer_name.as_deref(),
+        accounts.as_ref(),
+    ));
 
     sources.sort_by(|a, b| a.name.cmp(&b.name));
     LoadedBundle {
@@ -327,12 +490,15 @@ struct HiveNames<'a> {
 }
 
 impl<'a> HiveNames<'a> {
-    fn new(hive_entries: &[usize], entries: &'a [bundle::EntryInfo]) -> HiveNames<'a> {
+    fn new(
+        hive_entries: impl Iterator<Item = usize>,
+        entries: &'a [bundle::EntryInfo],
+    ) -> HiveNames<'a> {
         let mut names = HiveNames {
             exact: HashMap::new(),
             folded: HashMap::new(),
         };
-        for &index in hive_entries {
+        for index in hive_entries {
             let name = entries[index].name.as_str();
             names.exact.entry(name).or_insert(index);
             names
@@ -417,11 +583,11 @@ fn build_registry(
     for (kind, mut hives) in by_kind {
         if hives.len() == 1 {
             let hive = hives.remove(0);
-            sources.push(source_entry(
-                &hive.entry,
-                SourceKind::Hive,
-                kind.name().to_string(),
-            ));
+            let detail = match hive.compressed {
+                true => format!("{kind} ({SZDD_WORDS})"),
+                false => kind.name().to_string(),
+            };
+            sources.push(source_entry(&hive.entry, SourceKind::Hive, detail));
             registry.add(kind, Box::new(hive.hive) as Box<dyn HiveData>);
         } else {
             let names: Vec<&str> = hives.iter().map(|h| h.entry.as_str()).collect();

@@ -81,6 +81,7 @@ fn every_sample_gives_the_verdict_its_name_says() {
         ("guests-denied.zip", 1, ["pass", "pass", "fail"]),
         ("rootdir-in-log.zip", 0, ["pass", "pass", "pass"]),
         ("not-exchange.zip", 0, ["not_applicable"; 3]),
+        ("nt4-cacls.zip", 0, ["pass", "pass", "pass"]),
     ];
     let built: Vec<&str> = samples().iter().map(|s| s.file_name).collect();
     assert_eq!(

@@ -224,7 +224,7 @@ fn classify_every_produced_file(target: Target, include_cacls: bool) {
 
     // The whole bundle, as analyze reads it.
     let mut opened = bundle::open(dir.path(), "collected", Limits::default()).unwrap();
-    let loaded = load_bundle(opened.as_mut());
+    let loaded = load_bundle(opened.as_mut(), Limits::default());
     for file in &script.produces {
         if matches!(file.content, ProducedContent::CaclsDisplay { .. }) && !include_cacls {
             continue;

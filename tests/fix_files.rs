@@ -3,21 +3,20 @@
 //! failing sample's registry (and the ACL fix over its pickup folder's ACL)
 //! turns the failing check into a pass.
 //!
-//! `fix.reg` is read back by `read_regedit4` below, a minimal REGEDIT4
-//! reader kept in this test until the project's own `.reg` reader (being
-//! written on another branch) is on main; then this test should use that.
+//! `fix.reg` is read back with the project's own `.reg` reader.
 
 use assert_cmd::Command;
 use hivetriage::analyze::{AnalyzeOptions, analyze_location, evaluate, load_bundle};
-use hivetriage::bundle::{self, BundleLocation};
+use hivetriage::bundle::{self, BundleLocation, Limits};
 use hivetriage::fixture::scenario::{Scenario, iusr_sid, samples};
+use hivetriage::registry::TextValueOp;
 use hivetriage::registry::{
     HiveData, HiveFile, HiveKind, LookupError, RegKey, RegValue, RegistryView, names_equal,
-    reg_type, utf16le_with_nul,
 };
 use hivetriage::report::BundleReport;
 use hivetriage::report::fix_files::{FixFiles, fix_files};
 use hivetriage::rules::{FixAction, Verdict};
+use hivetriage::source::reg_export::{RegExportVersion, parse_reg_export};
 use std::path::{Path, PathBuf};
 
 const AM: &str = "Q306957.active-messaging";
@@ -269,40 +268,28 @@ fn hostile_bundle_names_stay_inside_the_fix_dir() {
 /// A value set by a `.reg` file: (full key, value).
 type RegSetting = (String, RegValue);
 
-/// A minimal REGEDIT4 reader for this test: `[key]` lines, `"name"=dword:`
-/// and `"name"="string"` values; `;` comments and blank lines skipped.
+/// The values a `fix.reg` sets, as the analysis would read the file.
 fn read_regedit4(text: &str) -> Vec<RegSetting> {
-    let mut lines = text.split("\r\n");
-    assert_eq!(lines.next(), Some("REGEDIT4"), "REGEDIT4 header");
-    let mut key: Option<String> = None;
+    // The project's own `.reg` reader, as the analysis uses it for exports.
+    let export = parse_reg_export("fix.reg", text.as_bytes()).expect("fix.reg is a .reg file");
+    assert_eq!(
+        export.version,
+        RegExportVersion::Regedit4,
+        "NT 4.0's regedit imports REGEDIT4"
+    );
+    assert!(
+        export.problems.is_empty(),
+        "fix.reg reads cleanly: {:?}",
+        export.problems
+    );
     let mut settings = Vec::new();
-    for line in lines {
-        if line.is_empty() || line.starts_with(';') {
-            continue;
+    for section in export.sections {
+        for op in section.values {
+            match op {
+                TextValueOp::Set { value, .. } => settings.push((section.path.clone(), value)),
+                TextValueOp::Delete { name, .. } => panic!("fix.reg deletes {name}"),
+            }
         }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            key = Some(name.to_string());
-            continue;
-        }
-        let (name, data) = line
-            .strip_prefix('"')
-            .and_then(|l| l.split_once("\"="))
-            .unwrap_or_else(|| panic!("not a value line: {line:?}"));
-        let name = name.replace("\\\"", "\"").replace("\\\\", "\\");
-        let value = if let Some(hex) = data.strip_prefix("dword:") {
-            assert_eq!(hex.len(), 8, "dword:xxxxxxxx");
-            let number = u32::from_str_radix(hex, 16).unwrap();
-            RegValue::new(name, reg_type::DWORD, number.to_le_bytes().to_vec())
-        } else {
-            let text = data
-                .strip_prefix('"')
-                .and_then(|d| d.strip_suffix('"'))
-                .unwrap_or_else(|| panic!("not a string: {data:?}"))
-                .replace("\\\"", "\"")
-                .replace("\\\\", "\\");
-            RegValue::new(name, reg_type::SZ, utf16le_with_nul(&text))
-        };
-        settings.push((key.clone().expect("a value before any key"), value));
     }
     settings
 }
@@ -371,7 +358,7 @@ fn analyze_with(file_name: &str, settings: &[RegSetting]) -> BundleReport {
     let scenario = sample_scenario(file_name);
     let path = sample_path(file_name);
     let mut opened = bundle::open(&path, file_name, Default::default()).unwrap();
-    let mut loaded = load_bundle(opened.as_mut());
+    let mut loaded = load_bundle(opened.as_mut(), Limits::default());
     loaded.registry = registry_with(&scenario, settings);
     evaluate(loaded, &AnalyzeOptions::default())
 }

@@ -12,12 +12,16 @@ mod hive_file;
 pub mod log;
 mod reader;
 pub mod sam;
+mod text_hive;
 mod value;
 mod view;
 pub mod windows_version;
 
 pub use hive_file::{
     HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, sniff_regf,
+};
+pub use text_hive::{
+    SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
 };
 pub use value::{
     RegData, RegValue, hex, reg_type, type_name, utf16le_multi, utf16le_multi_with_nuls,
@@ -91,6 +95,17 @@ pub struct RegKey {
     pub last_written: Option<u64>,
     /// Values or subkeys of this key that could not be read.
     pub problems: Vec<KeyProblem>,
+    /// Values whose stored bytes were rebuilt from text that may not
+    /// express them exactly (`reg query` output), with why.
+    pub value_notes: Vec<ValueNote>,
+}
+
+/// Why a value's bytes, rebuilt from text, may differ from what is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueNote {
+    /// The value's name (`""` for the default value).
+    pub value: String,
+    pub note: String,
 }
 
 /// Something of a key that could not be read, and what it is about.
@@ -130,6 +145,14 @@ impl RegKey {
     /// Finds a value by name, case-insensitively (`""` is the default value).
     pub fn value(&self, name: &str) -> Option<&RegValue> {
         self.values.iter().find(|v| names_equal(&v.name, name))
+    }
+
+    /// The note on value `name`, when its bytes were rebuilt from lossy text.
+    pub fn value_note(&self, name: &str) -> Option<&str> {
+        self.value_notes
+            .iter()
+            .find(|n| names_equal(&n.value, name))
+            .map(|n| n.note.as_str())
     }
 
     /// A problem of this key that may be why value `name` is absent: one
@@ -231,6 +254,16 @@ pub trait HiveData: Send + Sync {
     /// hive root, matched case-insensitively; `""` is the root).
     /// `Ok(None)` when some component does not exist.
     fn read_key(&self, path: &str) -> Result<Option<RegKey>, LookupError>;
+
+    /// Whether this source lists the key at `path` in full — every value
+    /// and subkey — so that one missing from it is known not to exist. For
+    /// a key that does not exist: whether its nearest existing ancestor is
+    /// listed in full. Hives hold whole trees; a text export knows only
+    /// the keys it lists (see [`TextHive`]).
+    fn lists_in_full(&self, path: &str) -> bool {
+        let _ = path;
+        true
+    }
 
     /// Visits the key at `path` and every key below it, depth first: a key
     /// before its subkeys, subkeys in stored order (what `reg query /s`

@@ -39,6 +39,16 @@ impl<T> Lookup<T> {
             _ => None,
         }
     }
+
+    /// The same outcome with the found item transformed.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Lookup<U> {
+        match self {
+            Lookup::Found(item) => Lookup::Found(f(item)),
+            Lookup::NotFound { missing } => Lookup::NotFound { missing },
+            Lookup::NoData { reason } => Lookup::NoData { reason },
+            Lookup::Failed(error) => Lookup::Failed(error),
+        }
+    }
 }
 
 /// A value found by [`RegistryView::read_value`], with where it was found.
@@ -51,6 +61,9 @@ pub struct FoundValue {
     pub key_path: String,
     pub value: RegValue,
     pub key_last_written: Option<u64>,
+    /// Set when the value was rebuilt from text that may not show it
+    /// exactly (e.g. `reg query` output): what may differ.
+    pub note: Option<String>,
 }
 
 /// Which control set `CurrentControlSet` stands for, and how that was decided.
@@ -248,9 +261,7 @@ impl RegistryView {
         };
         match hive.read_key(&resolved) {
             Ok(Some(key)) => Lookup::Found(key),
-            Ok(None) => Lookup::NotFound {
-                missing: format!("key {}", missing_prefix(hive, &resolved)),
-            },
+            Ok(None) => not_found_or_not_covered(hive, kind, &resolved),
             Err(error) => Lookup::Failed(error),
         }
     }
@@ -277,18 +288,25 @@ impl RegistryView {
                 key_path: full_key_path(kind, &key.path),
                 value: value.clone(),
                 key_last_written: key.last_written,
+                note: key.value_note(value_name).map(str::to_string),
             });
         }
         if let Some(problem) = key.value_problem(value_name) {
             return Lookup::Failed(problem.clone());
         }
-        let shown = if value_name.is_empty() {
-            "(Default)".to_string()
-        } else {
-            value_name.to_string()
-        };
+        let hive = self.hive(kind);
+        if let Some(hive) = hive.filter(|hive| !hive.lists_in_full(&key.path)) {
+            return Lookup::NoData {
+                reason: format!(
+                    "{} does not list every value of {}, so it cannot show whether {} is there",
+                    hive.origin(),
+                    full_key_path(kind, &key.path),
+                    shown_value_name(value_name)
+                ),
+            };
+        }
         Lookup::NotFound {
-            missing: format!("value {shown} of key {}", key.path),
+            missing: format!("value {} of key {}", shown_value_name(value_name), key.path),
         }
     }
 
@@ -311,9 +329,7 @@ impl RegistryView {
         };
         match hive.walk(&resolved, visitor) {
             Ok(Some(summary)) => Lookup::Found(summary),
-            Ok(None) => Lookup::NotFound {
-                missing: format!("key {}", missing_prefix(hive, &resolved)),
-            },
+            Ok(None) => not_found_or_not_covered(hive, kind, &resolved),
             Err(error) => Lookup::Failed(error),
         }
     }
@@ -377,6 +393,30 @@ fn full_key_path(kind: HiveKind, path: &str) -> String {
         format!("HKLM\\{kind}")
     } else {
         format!("HKLM\\{kind}\\{path}")
+    }
+}
+
+/// `(Default)` for the default value's empty name.
+fn shown_value_name(name: &str) -> &str {
+    if name.is_empty() { "(Default)" } else { name }
+}
+
+/// The answer for a key that `hive` does not have: `NotFound` when the
+/// source lists its parent in full, else `NoData` (a text export that does
+/// not cover that part of the tree cannot say the key is absent).
+fn not_found_or_not_covered<T>(hive: &dyn HiveData, kind: HiveKind, path: &str) -> Lookup<T> {
+    let missing = missing_prefix(hive, path);
+    if hive.lists_in_full(path) {
+        return Lookup::NotFound {
+            missing: format!("key {missing}"),
+        };
+    }
+    Lookup::NoData {
+        reason: format!(
+            "{} does not cover {}, so it cannot show whether that key exists",
+            hive.origin(),
+            full_key_path(kind, &missing)
+        ),
     }
 }
 

@@ -4,7 +4,13 @@
 //! base block is 4 KiB and every text form announces itself in its first
 //! lines. Entries are read whole later, and only when a view needs them.
 
+pub mod reg_export;
+pub mod reg_query;
+pub mod reg_text;
+pub mod szdd;
 pub mod text;
+
+pub use reg_text::RegTextForm;
 
 use crate::acl::SnapshotForm;
 use crate::registry::HiveHeader;
@@ -43,6 +49,11 @@ pub enum Sniffed {
     /// empty file named like one (`.LOG2` is often empty).
     TransactionLog(Option<HiveHeader>),
     AclSnapshot(SnapshotForm),
+    /// Registry data saved as text: a `.reg` export or `reg query` output.
+    RegText(RegTextForm),
+    /// A file compressed by `COMPRESS.EXE` (SZDD), such as NT 4.0's
+    /// `repair\system._`: what it is shows once it is expanded.
+    Szdd,
     /// `manifest.toml` at the bundle root.
     Manifest,
     /// Nothing this tool reads; the reason is for the report.
@@ -64,11 +75,23 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
     if name.eq_ignore_ascii_case("manifest.toml") {
         return Sniffed::Manifest;
     }
+    if szdd::is_szdd(prefix) {
+        return Sniffed::Szdd;
+    }
+    if let Some(form) = reg_text::sniff_reg_text(prefix) {
+        return Sniffed::RegText(form);
+    }
     if let Some(form) = crate::acl::snapshot::sniff_snapshot(prefix) {
         return Sniffed::AclSnapshot(form);
     }
     if prefix.is_empty() {
         Sniffed::Other("empty".to_string())
+    } else if crate::acl::parse_binary_descriptor(prefix).is_ok() {
+        // Used when manifest.toml names its folder (the entry is then
+        // listed as an ACL snapshot instead).
+        Sniffed::Other(
+            "a binary security descriptor, but no manifest.toml names its folder".to_string(),
+        )
     } else {
         Sniffed::Other("not a format this tool reads".to_string())
     }
@@ -77,7 +100,10 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
 /// Whether a file holds registry data of its own (used to tell a directory
 /// bundle from a folder of bundles).
 pub fn is_registry_data(name: &str, prefix: &[u8]) -> bool {
-    matches!(sniff(name, prefix), Sniffed::Hive(_))
+    matches!(
+        sniff(name, prefix),
+        Sniffed::Hive(_) | Sniffed::RegText(_) | Sniffed::Szdd
+    )
 }
 
 /// For `dir/SYSTEM.LOG1` returns `dir/SYSTEM`: the hive a log belongs to by
@@ -93,11 +119,7 @@ pub fn transaction_log_base(name: &str) -> Option<&str> {
 
 /// Human words for a snapshot form, for `sources[].detail`.
 pub fn snapshot_form_words(form: SnapshotForm) -> &'static str {
-    match form {
-        SnapshotForm::IcaclsSave => "icacls /save output",
-        SnapshotForm::TabSeparated => "path<TAB>SDDL lines",
-        SnapshotForm::GetAclList => "Get-Acl | Format-List output",
-    }
+    form.words()
 }
 
 #[cfg(test)]

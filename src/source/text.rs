@@ -80,7 +80,7 @@ fn decode_utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
 /// Windows-1252: Latin-1 except 0x80..=0x9F, where it has typographic
 /// characters (the five unassigned bytes map to the C1 controls, as the
 /// WHATWG encoding standard does).
-fn windows_1252(byte: u8) -> char {
+pub fn windows_1252(byte: u8) -> char {
     const HIGH: [char; 32] = [
         '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
         '\u{2021}', '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}',
