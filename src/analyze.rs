@@ -3,9 +3,16 @@
 //! Every problem met on the way becomes a line in the report's `errors` and
 //! the analysis goes on with what is left: one bad entry does not end the
 //! bundle, and one bad bundle does not end the batch.
+//!
+//! Transaction logs go with the hive they are named after (`<hive>.LOG`,
+//! `.LOG1`, `.LOG2`, any case) and are replayed when the hive is dirty;
+//! each log's `sources` detail says what was applied or why not.
 
-use crate::acl::{AclView, snapshot::read_snapshot_file};
+use crate::acl::manifest::{find_entry, read_manifest};
+use crate::acl::snapshot::folder_from_binary;
+use crate::acl::{AclView, Principals, SnapshotForm, read_snapshot};
 use crate::bundle::{self, Bundle, BundleLocation, Limits};
+use crate::registry::log::TransactionLog;
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
@@ -13,7 +20,7 @@ use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
 use crate::source::reg_text::{TextRegistryBuilder, read_reg_text};
 use crate::source::{self, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind, szdd};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Settings for analyzing bundles.
@@ -133,7 +140,12 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     let mut hive_entries: Vec<Candidate> = Vec::new();
     let mut text_entries: Vec<(Candidate, RegTextForm)> = Vec::new();
     let mut szdd_entries = Vec::new();
+    let mut log_entries = Vec::new();
+    // Entries named like a log that are nothing else: logs when their hive
+    // is in the bundle (a log whose base block is damaged), else ignored.
+    let mut unrecognised_logs = Vec::new();
     let mut snapshot_entries = Vec::new();
+    let mut manifest_entries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         if let Some(warning) = &entry.name_warning {
             errors.push(format!(
@@ -166,28 +178,19 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                 form,
             )),
             Sniffed::Szdd => szdd_entries.push(index),
-            Sniffed::TransactionLog(header) => {
-                let detail = match source::transaction_log_base(&entry.name) {
-                    Some(base) => format!("log of {base}; not applied"),
-                    None => "transaction log; not applied".to_string(),
-                };
-                let detail = if header.is_none() {
-                    format!("{detail} (empty)")
-                } else {
-                    detail
-                };
+            Sniffed::TransactionLog(_) => log_entries.push(index),
+            Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
+            Sniffed::Manifest => {
+                manifest_entries.push(index);
                 sources.push(source_entry(
                     &entry.name,
-                    SourceKind::TransactionLog,
-                    detail,
+                    SourceKind::Manifest,
+                    "bundle manifest".to_string(),
                 ));
             }
-            Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
-            Sniffed::Manifest => sources.push(source_entry(
-                &entry.name,
-                SourceKind::Manifest,
-                "bundle manifest".to_string(),
-            )),
+            Sniffed::Other(why) if source::transaction_log_base(&entry.name).is_some() => {
+                unrecognised_logs.push((index, why));
+            }
             Sniffed::Other(why) => {
                 sources.push(source_entry(&entry.name, SourceKind::Ignored, why));
             }
@@ -238,10 +241,41 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         }
     }
 
+    let hive_names = HiveNames::new(hive_entries.iter().map(|c| c.index), &entries);
+    for (index, why) in unrecognised_logs {
+        let name = &entries[index].name;
+        if hive_names.hive_of_log(name).is_some() {
+            log_entries.push(index);
+        } else {
+            sources.push(source_entry(name, SourceKind::Ignored, why));
+        }
+    }
+    // Each log with the hive it belongs to, by name (`<hive>.LOG1`, ...).
+    let mut logs_of_hive: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &index in &log_entries {
+        let name = &entries[index].name;
+        match hive_names.hive_of_log(name) {
+            Some(hive) => logs_of_hive.entry(hive).or_default().push(index),
+            None => {
+                let detail = match source::transaction_log_base(name) {
+                    Some(base) => {
+                        format!("log of {base}: not applied: the bundle holds no hive named {base}")
+                    }
+                    None => "transaction log: not applied: its name does not say which hive it \
+                             belongs to (<hive>.LOG, .LOG1 or .LOG2)"
+                        .to_string(),
+                };
+                sources.push(source_entry(name, SourceKind::TransactionLog, detail));
+            }
+        }
+    }
+
     // Hives: read whole, identified by structure, one per kind.
     let mut loaded = Vec::new();
+    let max_hive_len = usize::try_from(limits.max_entry_size).unwrap_or(usize::MAX);
     for candidate in hive_entries {
         let name = &entries[candidate.index].name;
+        let log_indices = logs_of_hive.remove(&candidate.index).unwrap_or_default();
         let compressed = candidate.expanded.is_some();
         let (kind_words, bytes) = match candidate.expanded {
             Some(bytes) => (format!("{SZDD_WORDS}; "), bytes),
@@ -254,11 +288,35 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                         SourceKind::Hive,
                         format!("not read: {error}"),
                     ));
+                    for log in log_indices {
+                        sources.push(source_entry(
+                            &entries[log].name,
+                            SourceKind::TransactionLog,
+                            format!("log of {name}: not applied: the hive could not be read"),
+                        ));
+                    }
                     continue;
                 }
             },
         };
-        match HiveFile::open(name.clone(), bytes) {
+        let logs = read_logs(bundle, name, &log_indices, &mut sources, &mut errors);
+        let offered: Vec<TransactionLog> = logs
+            .iter()
+            .map(|(log_name, bytes)| TransactionLog {
+                name: log_name,
+                bytes,
+            })
+            .collect();
+        let (opened, reports) =
+            HiveFile::open_with_logs(name.clone(), bytes, &offered, max_hive_len);
+        for report in reports {
+            sources.push(source_entry(
+                &report.name,
+                SourceKind::TransactionLog,
+                format!("log of {name}: {}", report.outcome),
+            ));
+        }
+        match opened {
             Ok((hive, warnings)) => {
                 errors.extend(warnings);
                 let identification = hive.identify(name);
@@ -317,19 +375,19 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         let name = &entries[index].name;
         match bundle.read_entry(index) {
             Ok(bytes) => {
-                let (folders, problems) = read_snapshot_file(name, &bytes);
+                let read = read_snapshot(name, &bytes);
                 let detail = format!(
                     "{}: {} folder(s){}",
-                    source::snapshot_form_words(form),
-                    folders.len(),
-                    if problems.is_empty() {
+                    source::snapshot_form_words(read.form.unwrap_or(form)),
+                    read.folders.len(),
+                    if read.problems.is_empty() {
                         String::new()
                     } else {
-                        format!(", {} problem(s)", problems.len())
+                        format!(", {} problem(s)", read.problems.len())
                     }
                 );
-                errors.extend(problems.iter().map(|p| p.to_string()));
-                acl.folders.extend(folders);
+                errors.extend(read.problems.iter().map(|p| p.to_string()));
+                acl.add(&read);
                 sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
             }
             Err(error) => {
@@ -340,6 +398,57 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                     format!("not read: {error}"),
                 ));
             }
+        }
+    }
+
+    // Binary descriptors, whose folders the manifest names.
+    for manifest in manifest_entries {
+        let manifest_name = &entries[manifest].name;
+        let bytes = match bundle.read_entry(manifest) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                errors.push(error.to_string());
+                continue;
+            }
+        };
+        let (listed, problems) = read_manifest(manifest_name, &bytes);
+        errors.extend(problems.iter().map(|p| p.to_string()));
+        for item in listed {
+            let names = entries.iter().map(|e| e.name.as_str()).enumerate();
+            let Some(index) = find_entry(names, &item.file) else {
+                errors.push(format!(
+                    "{manifest_name} line {}: [[acl]] file '{}' (for {}) is not in the bundle",
+                    item.line, item.file, item.path
+                ));
+                continue;
+            };
+            let name = &entries[index].name;
+            let read = bundle
+                .read_entry(index)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    folder_from_binary(name, &item.path, &bytes).map_err(|p| p.to_string())
+                });
+            let detail = match read {
+                Ok(folder) => {
+                    acl.folders.push(folder);
+                    format!(
+                        "{} of {} ({manifest_name} line {})",
+                        SnapshotForm::Binary.words(),
+                        item.path,
+                        item.line
+                    )
+                }
+                Err(why) => {
+                    errors.push(format!(
+                        "{why} (named in {manifest_name} line {})",
+                        item.line
+                    ));
+                    format!("not used: {why}")
+                }
+            };
+            sources.retain(|s| s.name != *name);
+            sources.push(source_entry(name, SourceKind::AclSnapshot, detail));
         }
     }
 
@@ -355,6 +464,13 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                 }
             });
 
+    // Printed principal names become SIDs where this machine's names allow.
+    let computer_name = registry.computer_name();
+    acl.resolve_names(&Principals::new(
+        computer_name.as_deref(),
+        accounts.as_ref(),
+    ));
+
     sources.sort_by(|a, b| a.name.cmp(&b.name));
     LoadedBundle {
         name: bundle.name().to_string(),
@@ -364,6 +480,74 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         sources,
         errors,
     }
+}
+
+/// The hive entries by name, to find the hive a log belongs to.
+struct HiveNames<'a> {
+    exact: HashMap<&'a str, usize>,
+    /// By ASCII-lowercased name: the first hive of each.
+    folded: HashMap<String, usize>,
+}
+
+impl<'a> HiveNames<'a> {
+    fn new(
+        hive_entries: impl Iterator<Item = usize>,
+        entries: &'a [bundle::EntryInfo],
+    ) -> HiveNames<'a> {
+        let mut names = HiveNames {
+            exact: HashMap::new(),
+            folded: HashMap::new(),
+        };
+        for index in hive_entries {
+            let name = entries[index].name.as_str();
+            names.exact.entry(name).or_insert(index);
+            names
+                .folded
+                .entry(name.to_ascii_lowercase())
+                .or_insert(index);
+        }
+        names
+    }
+
+    /// The hive entry that a log named `<hive>.LOG`, `.LOG1` or `.LOG2`
+    /// belongs to. Names compare case-insensitively, as on Windows; an
+    /// exact match is preferred.
+    fn hive_of_log(&self, log_name: &str) -> Option<usize> {
+        let base = source::transaction_log_base(log_name)?;
+        self.exact
+            .get(base)
+            .or_else(|| self.folded.get(&base.to_ascii_lowercase()))
+            .copied()
+    }
+}
+
+/// Reads a hive's logs whole (within the bundle's limits), in name order
+/// (`.LOG`, `.LOG1`, `.LOG2`); a log that cannot be read is listed and
+/// left out.
+fn read_logs(
+    bundle: &mut dyn Bundle,
+    hive_name: &str,
+    log_indices: &[usize],
+    sources: &mut Vec<SourceEntry>,
+    errors: &mut Vec<String>,
+) -> Vec<(String, bundle::EntryBytes)> {
+    let mut logs = Vec::new();
+    for &index in log_indices {
+        let name = bundle.entries()[index].name.clone();
+        match bundle.read_entry(index) {
+            Ok(bytes) => logs.push((name, bytes)),
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    &name,
+                    SourceKind::TransactionLog,
+                    format!("log of {hive_name}: not read: {error}"),
+                ));
+            }
+        }
+    }
+    logs.sort_by(|a, b| a.0.cmp(&b.0));
+    logs
 }
 
 fn source_entry(name: &str, kind: SourceKind, detail: String) -> SourceEntry {

@@ -3,7 +3,9 @@ use hivetriage::cli::{self, Cli};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::query::rewrite_slash_options(
+        std::env::args_os().collect(),
+    ));
     match cli::run(cli) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {

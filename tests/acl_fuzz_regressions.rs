@@ -2,12 +2,17 @@
 //! replayed through the same property checks as the target, so a fixed bug
 //! stays fixed.
 
+use hivetriage::acl::manifest::read_manifest;
 use hivetriage::acl::{
-    parse_binary_descriptor, parse_sddl, read_snapshot_file, render_sddl, sniff_snapshot,
-    to_binary_descriptor,
+    SnapshotForm, parse_binary_descriptor, parse_sddl, read_snapshot_as, read_snapshot_file,
+    render_sddl, sniff_snapshot, to_binary_descriptor,
 };
 use hivetriage::source::text::{decode_text, lines};
 use std::path::PathBuf;
+
+/// The cacls and icacls targets' own checks, shared with them.
+#[path = "../fuzz/fuzz_targets/acl_display_check.rs"]
+mod acl_display_check;
 
 /// Every file under `tests/fuzz-regressions/<target>/` (none yet is fine).
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -100,4 +105,59 @@ fn acl_snapshot_regressions() {
         }
     }
     println!("acl_snapshot: {} regression inputs", cases.len());
+}
+
+#[test]
+fn acl_display_regressions() {
+    for (target, form) in [
+        ("acl_cacls", SnapshotForm::Cacls),
+        ("acl_icacls", SnapshotForm::IcaclsDisplay),
+    ] {
+        let cases = inputs(target);
+        for (_, data) in &cases {
+            acl_display_check::check(form, data);
+            // Whichever reader the sniffer picks must cope too.
+            let _ = read_snapshot_file("regression", data);
+        }
+        println!("{target}: {} regression inputs", cases.len());
+    }
+}
+
+#[test]
+fn acl_sddl_forms_regressions() {
+    for (target, form) in [
+        ("acl_get_acl", SnapshotForm::GetAclList),
+        ("acl_icacls_save", SnapshotForm::IcaclsSave),
+    ] {
+        let cases = inputs(target);
+        for (path, data) in &cases {
+            let read = read_snapshot_as(form, "regression", data);
+            for folder in &read.folders {
+                let sddl = folder.sddl.as_deref().expect("this form carries SDDL");
+                assert_eq!(
+                    parse_sddl(sddl).as_ref(),
+                    Ok(&folder.descriptor),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+        println!("{target}: {} regression inputs", cases.len());
+    }
+}
+
+#[test]
+fn acl_manifest_regressions() {
+    let cases = inputs("acl_manifest");
+    for (path, data) in &cases {
+        let (entries, _) = read_manifest("manifest.toml", data);
+        for entry in &entries {
+            assert!(
+                !entry.path.is_empty() && !entry.file.is_empty(),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    println!("acl_manifest: {} regression inputs", cases.len());
 }

@@ -242,6 +242,7 @@ fn named(name: &str, ace_type: u8, mask: u32) -> Ace {
         mask,
         trustee: Trustee::Name(name.into()),
         display_name: Some(name.into()),
+        unknown_rights: 0,
     }
 }
 

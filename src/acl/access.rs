@@ -194,35 +194,78 @@ pub enum TokenAccess {
 
 /// Checks `desired` for the token. When the account's SID is unknown, the
 /// check is repeated with the account taken as none of the DACL's
-/// principals and as each principal that could be it; it is decided when all
-/// give the same answer.
+/// unresolved principals and as each one that could be it (or, for a name,
+/// one of its groups); when an ACE's rights are partly unknown, with those
+/// rights counted for and against the account. It is decided when every
+/// variant gives the same answer.
 pub fn evaluate_for_token(
     descriptor: &SecurityDescriptor,
     token: &Token,
     desired: u32,
 ) -> TokenAccess {
-    let check = |assumed_account: Option<&Sid>| {
-        let applies = |trustee: &Trustee| token_holds(token, assumed_account, trustee);
-        access_check(descriptor, &applies, desired)
+    let check = |shape: &SecurityDescriptor, assumed: Option<&Trustee>| {
+        let applies = |trustee: &Trustee| token_holds(token, assumed, trustee);
+        access_check(shape, &applies, desired)
     };
-    if token.account_sid.is_some() {
+    let uncertain_aces = unknown_rights_aces(descriptor);
+    let shapes: Vec<(String, SecurityDescriptor)> = if uncertain_aces.is_empty() {
+        vec![(String::new(), descriptor.clone())]
+    } else {
+        let which = uncertain_aces
+            .iter()
+            .map(|index| format!("#{}", index + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![
+            (String::new(), descriptor.clone()),
+            (
+                format!("the unknown rights of ACE {which} favour the account"),
+                with_unknown_rights(descriptor, true),
+            ),
+            (
+                format!("the unknown rights of ACE {which} work against the account"),
+                with_unknown_rights(descriptor, false),
+            ),
+        ]
+    };
+    let mut assumptions: Vec<(String, Option<Trustee>)> = Vec::new();
+    if token.account_sid.is_none() {
+        assumptions.push((
+            format!(
+                "{} is none of the descriptor's unresolved principals",
+                token.account_name
+            ),
+            None,
+        ));
+        for candidate in account_candidates(descriptor, token) {
+            let words = match &candidate {
+                Trustee::Sid(sid) => format!("{} is {sid}", token.account_name),
+                Trustee::Name(name) => {
+                    format!("{} is {name} or one of its members", token.account_name)
+                }
+            };
+            assumptions.push((words, Some(candidate)));
+        }
+    } else {
+        assumptions.push((String::new(), None));
+    }
+    let mut outcomes = Vec::new();
+    for (assumption, assumed) in &assumptions {
+        for (shape_words, shape) in &shapes {
+            let words = [assumption.as_str(), shape_words.as_str()]
+                .into_iter()
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
+            outcomes.push((words, check(shape, assumed.as_ref())));
+        }
+    }
+    if outcomes.len() == 1 && token.account_sid.is_some() {
+        let (_, outcome) = outcomes.remove(0);
         return TokenAccess::Decided {
-            outcome: check(None),
+            outcome,
             variants: Vec::new(),
         };
-    }
-    let mut outcomes = vec![(
-        format!(
-            "{} is none of the descriptor's unresolved accounts",
-            token.account_name
-        ),
-        check(None),
-    )];
-    for candidate in account_candidates(descriptor, token) {
-        outcomes.push((
-            format!("{} is {candidate}", token.account_name),
-            check(Some(&candidate)),
-        ));
     }
     let first = outcomes[0].1.granted;
     if outcomes.iter().all(|(_, outcome)| outcome.granted == first) {
@@ -234,46 +277,90 @@ pub fn evaluate_for_token(
     }
 }
 
-/// The SIDs of the owner and the DACL that could be the account when its
-/// SID is unknown: user accounts created after installation (see
-/// [`Sid::could_be_created_account`]) that the token does not already hold.
-fn account_candidates(descriptor: &SecurityDescriptor, token: &Token) -> Vec<Sid> {
-    let mut candidates: Vec<Sid> = Vec::new();
-    let mut consider = |sid: &Sid| {
-        if sid.could_be_created_account()
-            && !token.groups.iter().any(|member| member.sid == *sid)
-            && !candidates.contains(sid)
-        {
-            candidates.push(sid.clone());
+/// Positions of the ACEs whose rights are partly unknown.
+fn unknown_rights_aces(descriptor: &SecurityDescriptor) -> Vec<usize> {
+    match &descriptor.dacl {
+        Dacl::Entries(aces) => aces
+            .iter()
+            .enumerate()
+            .filter(|(_, ace)| ace.unknown_rights != 0)
+            .map(|(index, _)| index)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The descriptor with each ACE's unknown rights counted for the account
+/// (`favour`: allows hold them, denies do not) or against it. Granting is
+/// monotonic in both, so these two bound every possibility.
+fn with_unknown_rights(descriptor: &SecurityDescriptor, favour: bool) -> SecurityDescriptor {
+    let mut shaped = descriptor.clone();
+    if let Dacl::Entries(aces) = &mut shaped.dacl {
+        for ace in aces {
+            let allow = ace.ace_type == ace_type::ACCESS_ALLOWED;
+            if allow == favour {
+                ace.mask |= ace.unknown_rights;
+            }
+        }
+    }
+    shaped
+}
+
+/// The principals that could be the account (or, for names, one of its
+/// groups) when its SID is unknown: SIDs of user accounts created after
+/// installation (see [`Sid::could_be_created_account`]) and names that are
+/// neither well-known nor qualified by an authority, that the token does
+/// not already hold.
+fn account_candidates(descriptor: &SecurityDescriptor, token: &Token) -> Vec<Trustee> {
+    let mut candidates: Vec<Trustee> = Vec::new();
+    let mut consider = |trustee: &Trustee| {
+        let possible = match trustee {
+            Trustee::Sid(sid) => sid.could_be_created_account(),
+            Trustee::Name(name) => {
+                !name.trim().is_empty()
+                    && !super::names::is_authority_name(name)
+                    && super::well_known_sid(name).is_none()
+            }
+        };
+        if possible && !token_holds(token, None, trustee) && !candidates.contains(trustee) {
+            candidates.push(trustee.clone());
         }
     };
     if let Some(owner) = &descriptor.owner {
-        consider(owner);
+        consider(&Trustee::Sid(owner.clone()));
     }
     if let Dacl::Entries(aces) = &descriptor.dacl {
         for ace in aces {
-            if let Trustee::Sid(sid) = &ace.trustee {
-                consider(sid);
-            }
+            consider(&ace.trustee);
         }
     }
     candidates
 }
 
-/// Whether the token (with `assumed_account` standing in for an unknown
-/// account SID) holds the trustee. A name holds when it is the account's
-/// name (with or without a `COMPUTER\` prefix), a group member's name, or
-/// the name of a well-known SID the token holds.
-fn token_holds(token: &Token, assumed_account: Option<&Sid>, trustee: &Trustee) -> bool {
+impl Token {
+    /// Whether the token holds the trustee: its account or a group by SID,
+    /// or by name for names a text snapshot printed (unknown parts of the
+    /// token taken as holding nothing).
+    pub fn holds(&self, trustee: &Trustee) -> bool {
+        token_holds(self, None, trustee)
+    }
+}
+
+/// Whether the token (with `assumed` standing for an unknown part of it)
+/// holds the trustee. A name holds when it is the account's name (with or
+/// without a `COMPUTER\` prefix), a group member's name, or the name of a
+/// well-known SID the token holds.
+fn token_holds(token: &Token, assumed: Option<&Trustee>, trustee: &Trustee) -> bool {
     let holds_sid = |sid: &Sid| {
         token.account_sid.as_ref() == Some(sid)
-            || assumed_account == Some(sid)
+            || matches!(assumed, Some(Trustee::Sid(a)) if a == sid)
             || token.groups.iter().any(|member| member.sid == *sid)
     };
     match trustee {
         Trustee::Sid(sid) => holds_sid(sid),
         Trustee::Name(name) => {
             names_match(name, &token.account_name)
+                || matches!(assumed, Some(Trustee::Name(a)) if crate::registry::names_equal(a.trim(), name.trim()))
                 || token
                     .groups
                     .iter()
@@ -294,4 +381,98 @@ fn names_match(a: &str, b: &str) -> bool {
     };
     crate::registry::names_equal(a.trim(), b.trim())
         || crate::registry::names_equal(&bare(a), &bare(b))
+}
+
+/// Whether two snapshots of a folder say the same about access to it, as
+/// far as their forms can tell: owners when both record one, and the DACL's
+/// allow/deny ACEs in order with their trustee, whether they apply to the
+/// folder itself (inherit-only or not) and their file-mapped rights. What
+/// some forms cannot show is not compared: the inherited flag (cacls before
+/// Vista prints none), generic versus specific rights (`F` for `GA`), object
+/// ACEs, and a name against a SID when the name could not be mapped. A NULL
+/// DACL and one granting Everyone full control are the same.
+pub fn same_access(a: &SecurityDescriptor, b: &SecurityDescriptor) -> bool {
+    if let (Some(owner_a), Some(owner_b)) = (&a.owner, &b.owner) {
+        if owner_a != owner_b {
+            return false;
+        }
+    }
+    let shape = |descriptor: &SecurityDescriptor| -> Vec<(u8, Trustee, bool, u32, u32)> {
+        match &descriptor.dacl {
+            Dacl::Null | Dacl::NotPresent => {
+                vec![(
+                    ace_type::ACCESS_ALLOWED,
+                    Trustee::Sid(known::everyone()),
+                    false,
+                    FILE_ALL_ACCESS,
+                    0,
+                )]
+            }
+            Dacl::Entries(aces) => aces
+                .iter()
+                .filter(|ace| !ace.is_object_ace())
+                .map(|ace| {
+                    (
+                        ace.ace_type,
+                        ace.trustee.clone(),
+                        ace.is_inherit_only(),
+                        rights::map_generic(ace.mask),
+                        ace.unknown_rights,
+                    )
+                })
+                .collect(),
+        }
+    };
+    let (left, right) = (shape(a), shape(b));
+    left.len() == right.len()
+        && left.iter().zip(&right).all(|(x, y)| {
+            let trustees = match (&x.1, &y.1) {
+                (Trustee::Sid(p), Trustee::Sid(q)) => p == q,
+                (Trustee::Name(p), Trustee::Name(q)) => names_match(p, q),
+                // A name no SID was found for may be that SID.
+                _ => true,
+            };
+            x.0 == y.0 && x.2 == y.2 && x.3 == y.3 && x.4 == y.4 && trustees
+        })
+}
+
+/// Who decided one right in an access check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RightDecision {
+    pub right: u32,
+    pub name: &'static str,
+    pub granted: bool,
+    /// The ACE (0-based position) that granted or denied it; `None` when no
+    /// ACE did (not granted by any, or a NULL DACL, or the owner's rights).
+    pub ace: Option<usize>,
+    /// Granted to the owner without an ACE (READ_CONTROL, WRITE_DAC).
+    pub by_owner: bool,
+}
+
+/// For each file right, whether the token gets it and which ACE decided:
+/// the first applicable ACE that names the right, in DACL order.
+pub fn explain_rights(
+    descriptor: &SecurityDescriptor,
+    applies: &dyn Fn(&Trustee) -> bool,
+) -> Vec<RightDecision> {
+    let mut decisions = Vec::new();
+    for bit in (0..32).map(|shift| 1u32 << shift) {
+        if FILE_ALL_ACCESS & bit == 0 {
+            continue;
+        }
+        let outcome = access_check(descriptor, applies, bit);
+        let ace = outcome
+            .deciding_aces
+            .iter()
+            .find(|d| (d.granted | d.denied) & bit != 0)
+            .map(|d| d.index);
+        decisions.push(RightDecision {
+            right: bit,
+            name: rights::describe(bit).first().copied().unwrap_or("?"),
+            granted: outcome.granted,
+            ace,
+            by_owner: outcome.owner_implicit & bit != 0,
+        });
+    }
+    decisions
 }

@@ -4,19 +4,25 @@
 
 mod access;
 mod binary;
+pub mod manifest;
+pub mod names;
 pub mod rights;
 mod sddl_text;
 mod sid;
 pub mod snapshot;
 mod token;
 
-pub use access::{AccessOutcome, AceDecision, TokenAccess, access_check, evaluate_for_token};
+pub use access::{
+    AccessOutcome, AceDecision, RightDecision, TokenAccess, access_check, evaluate_for_token,
+    explain_rights, same_access,
+};
 pub use binary::to_binary_descriptor;
+pub use names::Principals;
 pub use sddl_text::{render_ace, render_sddl};
 pub use sid::{Sid, SidParseError, known, well_known_name, well_known_sid};
 pub use snapshot::{
-    AclView, FolderAcl, FolderMatch, SnapshotForm, SnapshotProblem, read_snapshot_file,
-    sniff_snapshot,
+    AclView, FolderAcl, FolderMatch, SnapshotForm, SnapshotProblem, SnapshotRead, read_snapshot,
+    read_snapshot_as, read_snapshot_file, sniff_snapshot,
 };
 pub use token::{Token, TokenMember};
 
@@ -84,6 +90,15 @@ pub struct Ace {
     pub trustee: Trustee,
     /// The principal's name as the snapshot printed it, when it printed one.
     pub display_name: Option<String>,
+    /// Rights the ACE may hold beyond `mask`, which the snapshot named in a
+    /// way this tool does not know (an unknown right name in a text
+    /// snapshot). The access check tries both; 0 for every SDDL or binary ACE.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unknown_rights: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// A descriptor's DACL: absent and NULL both grant everything; an empty

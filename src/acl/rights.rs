@@ -127,6 +127,193 @@ pub fn format_mask(mask: u32) -> String {
     }
 }
 
+/// Right names as the Win32 headers spell them, which is how cacls lists a
+/// mask under `(special access:)`. Directory aliases (`FILE_ADD_FILE`...)
+/// and the composite names are accepted too when reading.
+const WIN32_NAMES: &[(&str, u32)] = &[
+    ("FILE_READ_DATA", FILE_READ_DATA),
+    ("FILE_LIST_DIRECTORY", FILE_READ_DATA),
+    ("FILE_WRITE_DATA", FILE_ADD_FILE),
+    ("FILE_ADD_FILE", FILE_ADD_FILE),
+    ("FILE_APPEND_DATA", FILE_ADD_SUBDIRECTORY),
+    ("FILE_ADD_SUBDIRECTORY", FILE_ADD_SUBDIRECTORY),
+    ("FILE_CREATE_PIPE_INSTANCE", FILE_ADD_SUBDIRECTORY),
+    ("FILE_READ_EA", FILE_READ_EA),
+    ("FILE_WRITE_EA", FILE_WRITE_EA),
+    ("FILE_EXECUTE", FILE_TRAVERSE),
+    ("FILE_TRAVERSE", FILE_TRAVERSE),
+    ("FILE_DELETE_CHILD", FILE_DELETE_CHILD),
+    ("FILE_READ_ATTRIBUTES", FILE_READ_ATTRIBUTES),
+    ("FILE_WRITE_ATTRIBUTES", FILE_WRITE_ATTRIBUTES),
+    ("DELETE", DELETE),
+    ("READ_CONTROL", READ_CONTROL),
+    ("WRITE_DAC", WRITE_DAC),
+    ("WRITE_OWNER", WRITE_OWNER),
+    ("SYNCHRONIZE", SYNCHRONIZE),
+    ("STANDARD_RIGHTS_REQUIRED", 0xF0000),
+    ("STANDARD_RIGHTS_READ", READ_CONTROL),
+    ("STANDARD_RIGHTS_WRITE", READ_CONTROL),
+    ("STANDARD_RIGHTS_EXECUTE", READ_CONTROL),
+    ("STANDARD_RIGHTS_ALL", 0x1F0000),
+    ("SPECIFIC_RIGHTS_ALL", 0xFFFF),
+    ("FILE_ALL_ACCESS", FILE_ALL_ACCESS),
+    ("FILE_GENERIC_READ", FILE_GENERIC_READ),
+    ("FILE_GENERIC_WRITE", FILE_GENERIC_WRITE),
+    ("FILE_GENERIC_EXECUTE", FILE_GENERIC_EXECUTE),
+    ("ACCESS_SYSTEM_SECURITY", ACCESS_SYSTEM_SECURITY),
+    ("MAXIMUM_ALLOWED", MAXIMUM_ALLOWED),
+    ("GENERIC_ALL", GENERIC_ALL),
+    ("GENERIC_EXECUTE", GENERIC_EXECUTE),
+    ("GENERIC_WRITE", GENERIC_WRITE),
+    ("GENERIC_READ", GENERIC_READ),
+];
+
+/// The mask a Win32 right name stands for (`FILE_WRITE_DATA` -> 0x2),
+/// case-insensitively.
+pub fn win32_right(name: &str) -> Option<u32> {
+    WIN32_NAMES
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(name.trim()))
+        .map(|(_, mask)| *mask)
+}
+
+/// The names cacls lists under `(special access:)` for a mask, one per bit
+/// (generic rights first, as published outputs show `GENERIC_READ` before
+/// `GENERIC_EXECUTE`); `None` when a bit has no name.
+pub fn win32_names(mask: u32) -> Option<Vec<&'static str>> {
+    const ORDER: &[(&str, u32)] = &[
+        ("GENERIC_READ", GENERIC_READ),
+        ("GENERIC_WRITE", GENERIC_WRITE),
+        ("GENERIC_EXECUTE", GENERIC_EXECUTE),
+        ("GENERIC_ALL", GENERIC_ALL),
+        ("MAXIMUM_ALLOWED", MAXIMUM_ALLOWED),
+        ("ACCESS_SYSTEM_SECURITY", ACCESS_SYSTEM_SECURITY),
+        ("DELETE", DELETE),
+        ("READ_CONTROL", READ_CONTROL),
+        ("WRITE_DAC", WRITE_DAC),
+        ("WRITE_OWNER", WRITE_OWNER),
+        ("SYNCHRONIZE", SYNCHRONIZE),
+        ("FILE_READ_DATA", FILE_READ_DATA),
+        ("FILE_WRITE_DATA", FILE_ADD_FILE),
+        ("FILE_APPEND_DATA", FILE_ADD_SUBDIRECTORY),
+        ("FILE_READ_EA", FILE_READ_EA),
+        ("FILE_WRITE_EA", FILE_WRITE_EA),
+        ("FILE_EXECUTE", FILE_TRAVERSE),
+        ("FILE_DELETE_CHILD", FILE_DELETE_CHILD),
+        ("FILE_READ_ATTRIBUTES", FILE_READ_ATTRIBUTES),
+        ("FILE_WRITE_ATTRIBUTES", FILE_WRITE_ATTRIBUTES),
+    ];
+    let named = ORDER.iter().fold(0, |acc, (_, bit)| acc | bit);
+    (mask & !named == 0).then(|| {
+        ORDER
+            .iter()
+            .filter(|(_, bit)| mask & bit != 0)
+            .map(|(name, _)| *name)
+            .collect()
+    })
+}
+
+/// cacls' one-letter rights: `R` read (and execute), `W` write, `C` change,
+/// `F` full control. `N` (none) is a deny of everything and handled by the
+/// reader. The masks are our reading of published outputs (see
+/// `shared/formats/acl-snapshots.md`): no table of them is published.
+pub const CACLS_LETTERS: &[(&str, u32)] = &[
+    ("F", FILE_ALL_ACCESS),
+    ("C", FILE_MODIFY),
+    ("R", FILE_READ_EXECUTE),
+    ("W", FILE_GENERIC_WRITE),
+];
+
+/// The cacls letter for a mask, if it prints as one: exactly a letter's
+/// mask, or the generic forms seen printed as `F` (GENERIC_ALL) and `C`
+/// (GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | DELETE).
+pub fn cacls_letter(mask: u32) -> Option<&'static str> {
+    const GENERIC_CHANGE: u32 = GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | DELETE;
+    match mask {
+        GENERIC_ALL => Some("F"),
+        GENERIC_CHANGE => Some("C"),
+        _ => CACLS_LETTERS
+            .iter()
+            .find(|(_, letter_mask)| *letter_mask == mask)
+            .map(|(letter, _)| *letter),
+    }
+}
+
+/// icacls' simple rights (`/?`): `N` no access, `F`, `M`, `RX`, `R`, `W`,
+/// `D`. `W` is taken as FILE_GENERIC_WRITE (0x120116); icacls may also show
+/// 0x100116 so (unconfirmed which it prints as `W`): both hold Add.
+pub const ICACLS_SIMPLE: &[(&str, u32)] = &[
+    ("F", FILE_ALL_ACCESS),
+    ("M", FILE_MODIFY),
+    ("RX", FILE_READ_EXECUTE),
+    ("R", FILE_GENERIC_READ),
+    ("W", FILE_GENERIC_WRITE),
+    ("D", DELETE),
+    ("N", 0),
+];
+
+/// icacls' specific rights, in the order its `/?` text lists them. Note
+/// `WD` is FILE_WRITE_DATA here (in SDDL it is WRITE_DAC).
+pub const ICACLS_SPECIFIC: &[(&str, u32)] = &[
+    ("DE", DELETE),
+    ("RC", READ_CONTROL),
+    ("WDAC", WRITE_DAC),
+    ("WO", WRITE_OWNER),
+    ("S", SYNCHRONIZE),
+    ("AS", ACCESS_SYSTEM_SECURITY),
+    ("MA", MAXIMUM_ALLOWED),
+    ("GR", GENERIC_READ),
+    ("GW", GENERIC_WRITE),
+    ("GE", GENERIC_EXECUTE),
+    ("GA", GENERIC_ALL),
+    ("RD", FILE_READ_DATA),
+    ("WD", FILE_ADD_FILE),
+    ("AD", FILE_ADD_SUBDIRECTORY),
+    ("REA", FILE_READ_EA),
+    ("WEA", FILE_WRITE_EA),
+    ("X", FILE_TRAVERSE),
+    ("DC", FILE_DELETE_CHILD),
+    ("RA", FILE_READ_ATTRIBUTES),
+    ("WA", FILE_WRITE_ATTRIBUTES),
+];
+
+/// The mask of one item of an icacls rights list: a simple right or a
+/// specific one (simple `D` and specific `DE` are both DELETE).
+pub fn icacls_right(item: &str) -> Option<u32> {
+    let item = item.trim();
+    ICACLS_SIMPLE
+        .iter()
+        .chain(ICACLS_SPECIFIC)
+        .find(|(abbreviation, _)| abbreviation.eq_ignore_ascii_case(item))
+        .map(|(_, mask)| *mask)
+}
+
+/// How icacls shows a mask: one simple right when the mask is exactly one
+/// (GENERIC_ALL shows as `F`, and the generic change mask as `M`, as cacls
+/// does), else the list of specific rights; `None` when a bit has no
+/// abbreviation.
+pub fn icacls_rights_text(mask: u32) -> Option<String> {
+    const GENERIC_CHANGE: u32 = GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | DELETE;
+    match mask {
+        GENERIC_ALL => return Some("F".into()),
+        GENERIC_CHANGE => return Some("M".into()),
+        0 => return Some("N".into()),
+        _ => {}
+    }
+    if let Some((simple, _)) = ICACLS_SIMPLE.iter().find(|(_, m)| *m == mask) {
+        return Some((*simple).to_string());
+    }
+    let named = ICACLS_SPECIFIC.iter().fold(0, |acc, (_, bit)| acc | bit);
+    (mask & !named == 0).then(|| {
+        ICACLS_SPECIFIC
+            .iter()
+            .filter(|(_, bit)| mask & bit != 0)
+            .map(|(abbreviation, _)| *abbreviation)
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
 /// Maps generic bits with the file mapping (GENERIC_READ -> FILE_GENERIC_READ, ...).
 pub fn map_generic(mask: u32) -> u32 {
     let mut mapped = mask & 0x0FFF_FFFF;

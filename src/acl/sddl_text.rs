@@ -309,6 +309,7 @@ pub(super) fn ace_from_crate(ace: &::sddl::Ace) -> Result<Ace, SddlError> {
         mask,
         trustee: Trustee::Sid(sid_from_crate(ace.sid())),
         display_name: None,
+        unknown_rights: 0,
     })
 }
 

@@ -1,9 +1,12 @@
 //! Saved folder ACLs (snapshots) and finding the one for a folder.
 //!
 //! One submodule per form a customer sends: `icacls /save` files,
-//! `<path><TAB><SDDL>` lines, PowerShell `Get-Acl | Format-List` output;
-//! `paths` normalises Windows paths and matches them.
+//! `<path><TAB><SDDL>` lines, PowerShell `Get-Acl | Format-List` output,
+//! cacls and icacls display output (`display`); binary descriptors come
+//! through the bundle's manifest (`crate::acl::manifest`). `paths`
+//! normalises Windows paths and matches them.
 
+pub(crate) mod display;
 mod get_acl;
 mod icacls_save;
 mod paths;
@@ -25,6 +28,27 @@ pub enum SnapshotForm {
     TabSeparated,
     /// PowerShell `Get-Acl | Format-List` (`Path`/`PSPath` and `Sddl`).
     GetAclList,
+    /// `cacls <folder>` display output (names, one-letter rights,
+    /// `(special access:)` blocks).
+    Cacls,
+    /// `icacls <folder>` display output (names, rights in parentheses).
+    IcaclsDisplay,
+    /// A binary self-relative security descriptor named in `manifest.toml`.
+    Binary,
+}
+
+impl SnapshotForm {
+    /// Human words for the form, for reports.
+    pub fn words(self) -> &'static str {
+        match self {
+            SnapshotForm::IcaclsSave => "icacls /save output",
+            SnapshotForm::TabSeparated => "path<TAB>SDDL lines",
+            SnapshotForm::GetAclList => "Get-Acl | Format-List output",
+            SnapshotForm::Cacls => "cacls output",
+            SnapshotForm::IcaclsDisplay => "icacls output",
+            SnapshotForm::Binary => "binary security descriptor",
+        }
+    }
 }
 
 /// One folder's ACL as a snapshot recorded it.
@@ -38,6 +62,7 @@ pub struct FolderAcl {
     pub path: String,
     pub form: SnapshotForm,
     /// The SDDL text as read, when the form carries SDDL.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sddl: Option<String>,
     pub descriptor: SecurityDescriptor,
 }
@@ -49,6 +74,9 @@ pub struct SnapshotProblem {
     pub origin: String,
     pub line: Option<usize>,
     pub message: String,
+    /// The folder whose ACL this leaves unread or uncertain, when the
+    /// problem concerns one (so a check of that folder can say why).
+    pub folder: Option<String>,
 }
 
 /// How a snapshot's path matched the folder asked for.
@@ -79,11 +107,12 @@ fn sniff_text(text: &str) -> Option<SnapshotForm> {
     if tab_lines::looks_like(first) {
         return Some(SnapshotForm::TabSeparated);
     }
-    let second = filled.next()?;
-    if !first.contains('\t') && !looks_like_sddl(first) && looks_like_sddl(second) {
-        return Some(SnapshotForm::IcaclsSave);
+    if let Some(second) = filled.next() {
+        if !first.contains('\t') && !looks_like_sddl(first) && looks_like_sddl(second) {
+            return Some(SnapshotForm::IcaclsSave);
+        }
     }
-    None
+    display::sniff(&sample)
 }
 
 /// Whether a line starts like SDDL (`D:`, `O:`, `G:`, `S:`) rather than a
@@ -114,11 +143,14 @@ fn folder_from_sddl(
             sddl: Some(sddl.to_string()),
             descriptor,
         }),
-        Err(e) => Err(problem(
-            origin,
-            line,
-            format!("the SDDL of {path:?} cannot be read: {e}"),
-        )),
+        Err(e) => Err(SnapshotProblem {
+            folder: Some(path.to_string()),
+            ..problem(
+                origin,
+                line,
+                format!("the SDDL of {path:?} cannot be read: {e}"),
+            )
+        }),
     }
 }
 
@@ -127,29 +159,103 @@ fn problem(origin: &str, line: usize, message: String) -> SnapshotProblem {
         origin: origin.to_string(),
         line: Some(line),
         message,
+        folder: None,
     }
+}
+
+/// A folder ACL from a binary self-relative descriptor, whose folder path
+/// the manifest gave.
+pub fn folder_from_binary(
+    origin: &str,
+    path: &str,
+    bytes: &[u8],
+) -> Result<FolderAcl, SnapshotProblem> {
+    match super::parse_binary_descriptor(bytes) {
+        Ok(descriptor) => Ok(FolderAcl {
+            origin: origin.to_string(),
+            line: None,
+            path: path.to_string(),
+            form: SnapshotForm::Binary,
+            sddl: None,
+            descriptor,
+        }),
+        Err(e) => Err(SnapshotProblem {
+            origin: origin.to_string(),
+            line: None,
+            message: format!("not a binary security descriptor of {path:?}: {e}"),
+            folder: Some(path.to_string()),
+        }),
+    }
+}
+
+/// What reading one snapshot file gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotRead {
+    /// The form recognised, `None` when the file is in no known form.
+    pub form: Option<SnapshotForm>,
+    /// The encoding the text was decoded from.
+    pub encoding: &'static str,
+    pub folders: Vec<FolderAcl>,
+    pub problems: Vec<SnapshotProblem>,
 }
 
 /// Reads every folder ACL of one snapshot file; bad records become problems
 /// (naming file and line) and the rest is still read.
 pub fn read_snapshot_file(origin: &str, bytes: &[u8]) -> (Vec<FolderAcl>, Vec<SnapshotProblem>) {
+    let read = read_snapshot(origin, bytes);
+    (read.folders, read.problems)
+}
+
+/// Reads one snapshot file in whichever text form it is in.
+pub fn read_snapshot(origin: &str, bytes: &[u8]) -> SnapshotRead {
     let decoded = decode_text(bytes);
-    let all_lines = lines(&decoded.text);
     match sniff_text(&decoded.text) {
-        Some(SnapshotForm::IcaclsSave) => icacls_save::read(origin, &all_lines),
-        Some(SnapshotForm::TabSeparated) => tab_lines::read(origin, &all_lines),
-        Some(SnapshotForm::GetAclList) => get_acl::read(origin, &all_lines),
-        None => (
-            Vec::new(),
-            vec![SnapshotProblem {
+        Some(form) => read_snapshot_as(form, origin, bytes),
+        None => SnapshotRead {
+            form: None,
+            encoding: decoded.encoding,
+            folders: Vec::new(),
+            problems: vec![SnapshotProblem {
                 origin: origin.to_string(),
                 line: None,
                 message: format!(
-                    "not an ACL snapshot in a known form (icacls /save, path<TAB>SDDL lines, Get-Acl | Format-List); read as {}",
+                    "not an ACL snapshot in a known form (icacls /save, path<TAB>SDDL lines, \
+                     Get-Acl | Format-List, cacls or icacls output); read as {}",
                     decoded.encoding
                 ),
+                folder: None,
             }],
-        ),
+        },
+    }
+}
+
+/// Reads one snapshot file as the given form, whatever it looks like (the
+/// fuzz targets reach each reader this way). `Binary` reads the bytes as
+/// one descriptor of a folder with no path; bundles name it in the manifest.
+pub fn read_snapshot_as(form: SnapshotForm, origin: &str, bytes: &[u8]) -> SnapshotRead {
+    let decoded = decode_text(bytes);
+    let all_lines = lines(&decoded.text);
+    let (folders, problems) = match form {
+        SnapshotForm::IcaclsSave => icacls_save::read(origin, &all_lines),
+        SnapshotForm::TabSeparated => tab_lines::read(origin, &all_lines),
+        SnapshotForm::GetAclList => get_acl::read(origin, &all_lines),
+        SnapshotForm::Cacls | SnapshotForm::IcaclsDisplay => {
+            display::read(origin, &all_lines, form)
+        }
+        SnapshotForm::Binary => match folder_from_binary(origin, "", bytes) {
+            Ok(folder) => (vec![folder], Vec::new()),
+            Err(problem) => (Vec::new(), vec![problem]),
+        },
+    };
+    SnapshotRead {
+        form: Some(form),
+        encoding: if form == SnapshotForm::Binary {
+            "binary"
+        } else {
+            decoded.encoding
+        },
+        folders,
+        problems,
     }
 }
 
@@ -157,9 +263,44 @@ pub fn read_snapshot_file(origin: &str, bytes: &[u8]) -> (Vec<FolderAcl>, Vec<Sn
 #[derive(Clone, Debug, Default)]
 pub struct AclView {
     pub folders: Vec<FolderAcl>,
+    /// Problems that concern a folder (a record that could not be read, a
+    /// tool's error message for it), so a check of that folder can say why
+    /// it has no usable snapshot.
+    pub folder_problems: Vec<SnapshotProblem>,
 }
 
 impl AclView {
+    /// Adds what one snapshot file gave.
+    pub fn add(&mut self, read: &SnapshotRead) {
+        self.folders.extend(read.folders.iter().cloned());
+        self.folder_problems
+            .extend(read.problems.iter().filter(|p| p.folder.is_some()).cloned());
+    }
+
+    /// Maps printed principal names to SIDs where this machine's names
+    /// allow (see [`super::Principals`]).
+    pub fn resolve_names(&mut self, principals: &super::Principals) {
+        for folder in &mut self.folders {
+            folder.descriptor = principals.resolve(&folder.descriptor);
+        }
+    }
+
+    /// The problems met with snapshots of `folder` (matched as [`find`]
+    /// matches paths), e.g. `cacls` saying it cannot find it.
+    ///
+    /// [`find`]: AclView::find
+    pub fn problems_for(&self, folder: &str) -> Vec<&SnapshotProblem> {
+        let folder = WindowsPath::parse(folder);
+        self.folder_problems
+            .iter()
+            .filter(|problem| {
+                problem.folder.as_deref().is_some_and(|path| {
+                    paths::match_folder(&WindowsPath::parse(path), &folder).is_some()
+                })
+            })
+            .collect()
+    }
+
     /// The snapshots whose path matches `folder` (an absolute Windows path,
     /// already normalised), with how each matched.
     pub fn find(&self, folder: &str) -> Vec<(&FolderAcl, FolderMatch)> {

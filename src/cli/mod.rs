@@ -3,12 +3,15 @@
 //! This is the edge: errors here are `anyhow`, and the exit status is
 //! decided from what the reports say, after every bundle is done.
 
+mod acl;
 mod analyze;
 mod collect;
 pub mod color;
 mod completions;
+pub mod query;
 mod rules;
 
+pub use acl::AclArgs;
 pub use analyze::AnalyzeArgs;
 pub use collect::CollectArgs;
 pub use color::ColorChoice;
@@ -90,6 +93,26 @@ pub enum Command {
         hivetriage man > hivetriage.1 && man ./hivetriage.1\n  \
         hivetriage man --dir /usr/local/share/man/man1")]
     Man(ManArgs),
+    /// An offline `reg query`: print a key of a bundle's registry (any source).
+    #[command(after_help = "Examples:\n  \
+        hivetriage query samples/healthy.zip 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeIMC\\Parameters'\n  \
+        hivetriage query samples/healthy.zip 'HKLM\\SOFTWARE\\Microsoft\\Exchange' /s\n  \
+        hivetriage query --format json case123.zip 'HKEY_LOCAL_MACHINE\\SYSTEM\\Select'\n\n\
+        The text output is the Vista-and-later `reg query` layout and can be read back as a registry\n\
+        source. Exit status: 0 printed; 1 no such key; 2 bad usage; 3 no data for that hive, damaged\n\
+        data, or the bundle cannot be read.")]
+    Query(query::QueryArgs),
+    /// Show one folder's ACL from a bundle, and an account's effective rights on it.
+    #[command(after_help = "Examples:\n  \
+        hivetriage acl samples/no-add-permission.zip 'C:\\exchsrvr\\imcdata\\Pickup'\n  \
+        hivetriage acl --account 'EXCH01\\IWAM_EXCH01' case123.zip 'C:\\exchsrvr\\imcdata\\Pickup'\n  \
+        hivetriage acl --format json case123/ 'C:\\exchsrvr\\imcdata\\Pickup'\n\n\
+        Shows each ACE (principal name and SID, allow/deny, rights in words and as a mask,\n\
+        inheritance), the snapshot it came from and how the folder matched; then the account's\n\
+        token, its effective rights and the ACE that decided each right (default account:\n\
+        IUSR_<ComputerName>).\n\n\
+        Exit status: 0 shown; 3 the folder has no snapshot or the bundle cannot be read; 2 bad usage.")]
+    Acl(AclArgs),
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.
@@ -124,6 +147,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Collect(args) => collect::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Query(args) => query::run(args),
+        Command::Acl(args) => acl::run(args),
     }
 }
 

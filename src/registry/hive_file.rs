@@ -9,8 +9,9 @@
 //!   only for what is tolerated (dirty sequence numbers, a bad checksum, a
 //!   truncated file, an unknown version, format or clustering factor) is
 //!   read with `Hive::without_validation`, with a warning for each. A dirty
-//!   hive is read as it is; a caller that replays the transaction logs
-//!   passes the patched bytes (with equal sequence numbers) to `open`.
+//!   hive is read as it is by [`HiveFile::open`]; [`HiveFile::open_with_logs`]
+//!   first replays its transaction logs ([`super::log`]) and reads the
+//!   recovered bytes, or the hive as it is when no log could be applied.
 //! * nt-hive only sees bytes it can take: ones starting with a checked base
 //!   block (its validation panics on any other signature), cut to the
 //!   declared hive bins size (trailing garbage is not hive data), with a
@@ -38,6 +39,7 @@ use nt_hive::{Hive, NtHiveError};
 
 use super::around::{BASE_BLOCK_SIZE, Bins, describe, file_offset};
 use super::guard::contain;
+use super::log::{LogDefect, LogOutcome, LogReport, TransactionLog};
 use super::reader::Reader;
 use super::{HiveData, HiveKind, LookupError, RegKey, WalkControl, WalkSummary, printable};
 
@@ -75,7 +77,7 @@ const CHECKSUM_OFFSET: usize = 508;
 
 /// The XOR-32 checksum of the first 508 bytes, adjusted the way Windows
 /// does (0 becomes 1 and 0xFFFFFFFF becomes 0xFFFFFFFE).
-fn header_checksum(block: &[u8]) -> u32 {
+pub(super) fn header_checksum(block: &[u8]) -> u32 {
     let sum = block[..CHECKSUM_OFFSET]
         .chunks_exact(4)
         .fold(0u32, |acc, d| {
@@ -88,7 +90,7 @@ fn header_checksum(block: &[u8]) -> u32 {
     }
 }
 
-fn stored_checksum(block: &[u8]) -> u32 {
+pub(super) fn stored_checksum(block: &[u8]) -> u32 {
     let d = &block[CHECKSUM_OFFSET..CHECKSUM_OFFSET + 4];
     u32::from_le_bytes([d[0], d[1], d[2], d[3]])
 }
@@ -144,6 +146,10 @@ pub enum HiveOpenError {
     Unreadable { file: String, detail: String },
 }
 
+/// What [`HiveFile::open`] gives: the hive and its warnings, or why it
+/// cannot be read.
+pub type OpenedHive = Result<(HiveFile, Vec<String>), HiveOpenError>;
+
 /// A hive file held in memory.
 pub struct HiveFile {
     origin: String,
@@ -162,7 +168,79 @@ impl HiveFile {
         origin: impl Into<String>,
         bytes: Vec<u8>,
     ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
+        HiveFile::open_noting(origin.into(), bytes, "no logs were applied")
+    }
+
+    /// Opens a hive after replaying its transaction logs when it is dirty
+    /// (see [`super::log::replay`]; the recovered bytes stay within
+    /// `max_len`). Returns what [`HiveFile::open`] returns, plus what was
+    /// done with each log. When the logs cannot be applied, or the hive
+    /// they give cannot be read, the hive is read as it is and the dirty
+    /// warning says why.
+    pub fn open_with_logs(
+        origin: impl Into<String>,
+        bytes: Vec<u8>,
+        logs: &[TransactionLog<'_>],
+        max_len: usize,
+    ) -> (OpenedHive, Vec<LogReport>) {
         let origin = origin.into();
+        let replay = super::log::replay(&origin, bytes, logs, max_len);
+        let mut reports = replay.logs;
+        if let Some(recovered) = replay.recovered {
+            match HiveFile::open_noting(origin.clone(), recovered, "") {
+                Ok((hive, warnings)) => {
+                    let mut all = replay.warnings;
+                    all.extend(warnings);
+                    return (Ok((hive, all)), reports);
+                }
+                Err(error) => {
+                    for report in reports.iter_mut().filter(|r| r.applied()) {
+                        report.outcome = LogOutcome::NotApplied(LogDefect {
+                            file: report.name.clone(),
+                            offset: None,
+                            detail: format!(
+                                "the hive recovered with it cannot be read ({}); the hive is read as it is",
+                                error_detail(&error)
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let reasons: Vec<String> = reports
+            .iter()
+            .filter_map(|report| match &report.outcome {
+                LogOutcome::NotApplied(defect) => Some(defect.to_string()),
+                _ => None,
+            })
+            .collect();
+        let note = if reasons.is_empty() {
+            "no logs were applied".to_string()
+        } else {
+            format!("no logs were applied ({})", reasons.join("; "))
+        };
+        let opened = HiveFile::open_noting(origin, replay.original, &note);
+        if opened.is_err() {
+            for report in reports.iter_mut() {
+                if matches!(report.outcome, LogOutcome::NotNeeded) {
+                    report.outcome = LogOutcome::NotApplied(LogDefect {
+                        file: report.name.clone(),
+                        offset: None,
+                        detail: "the hive cannot be read".to_string(),
+                    });
+                }
+            }
+        }
+        (opened, reports)
+    }
+
+    /// [`HiveFile::open`], with `unapplied_logs` saying in the dirty-hive
+    /// warning why no log was applied.
+    fn open_noting(
+        origin: String,
+        bytes: Vec<u8>,
+        unapplied_logs: &str,
+    ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
         let not_a_hive = |detail: String| HiveOpenError::NotAHive {
             file: origin.clone(),
             detail,
@@ -205,7 +283,7 @@ impl HiveFile {
         let mut warnings = Vec::new();
         if header.is_dirty() {
             warnings.push(format!(
-                "{origin}: dirty hive (sequence numbers {}/{}): changes still in its transaction logs are missing; no logs were applied",
+                "{origin}: dirty hive (sequence numbers {}/{}): changes still in its transaction logs are missing; {unapplied_logs}",
                 header.primary_sequence, header.secondary_sequence
             ));
         }
@@ -456,6 +534,13 @@ impl HiveFile {
                 }
             }
         }
+    }
+}
+
+/// An open error's detail, without the file name the caller already shows.
+fn error_detail(error: &HiveOpenError) -> &str {
+    match error {
+        HiveOpenError::NotAHive { detail, .. } | HiveOpenError::Unreadable { detail, .. } => detail,
     }
 }
 

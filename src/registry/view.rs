@@ -39,6 +39,16 @@ impl<T> Lookup<T> {
             _ => None,
         }
     }
+
+    /// The same outcome with the found item transformed.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Lookup<U> {
+        match self {
+            Lookup::Found(item) => Lookup::Found(f(item)),
+            Lookup::NotFound { missing } => Lookup::NotFound { missing },
+            Lookup::NoData { reason } => Lookup::NoData { reason },
+            Lookup::Failed(error) => Lookup::Failed(error),
+        }
+    }
 }
 
 /// A value found by [`RegistryView::read_value`], with where it was found.

@@ -7,6 +7,7 @@ pub mod collect_script;
 mod csv;
 pub mod fix_files;
 mod markdown;
+pub mod reg_query;
 mod table;
 
 pub use csv::write_csv;

@@ -9,7 +9,7 @@ use super::{
 use crate::acl::rights::{self, FILE_ADD_FILE};
 use crate::acl::{
     AccessOutcome, AceDecision, Dacl, FolderAcl, FolderMatch, Token, TokenAccess, Trustee,
-    ace_type, evaluate_for_token, well_known_name,
+    ace_type, evaluate_for_token, snapshot::WindowsPath, well_known_name,
 };
 use crate::registry::sam::LocalAccounts;
 use crate::registry::{FoundValue, HiveKind, Lookup, RegistryView, reg_type};
@@ -313,7 +313,7 @@ fn check_imc_rootdir(registry: &RegistryView) -> (CheckResult, PickupFolder) {
     } else {
         (text.clone(), true)
     };
-    let pickup = normalize_windows_path(&format!("{expanded}\\Pickup"));
+    let pickup = WindowsPath::parse(&format!("{expanded}\\Pickup")).to_string();
     ev.insert("pickup_folder".into(), json!(pickup));
     let folder = if fully_expanded {
         Ok(pickup.clone())
@@ -366,7 +366,22 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
     if matches.is_empty() {
         let known: Vec<&str> = views.acl.folders.iter().map(|f| f.path.as_str()).collect();
         ev.insert("snapshots_in_bundle".into(), json!(known));
-        return unknown(format!("No ACL snapshot of {folder} in the bundle"), ev);
+        // A snapshot that tried and failed (cacls could not find the folder,
+        // a record that could not be read) says why.
+        let problems: Vec<String> = views
+            .acl
+            .problems_for(&folder)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let why = problems
+            .first()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        if !problems.is_empty() {
+            ev.insert("snapshot_problems".into(), json!(problems));
+        }
+        return unknown(format!("No ACL snapshot of {folder} in the bundle{why}"), ev);
     }
     ev.insert(
         "snapshots".into(),
@@ -380,6 +395,11 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
         );
     }
 
+    // Names a text snapshot printed that no SID could be found for.
+    let unresolved = crate::acl::names::unresolved_names(&first.descriptor);
+    if !unresolved.is_empty() {
+        ev.insert("unresolved_principals".into(), json!(unresolved));
+    }
     let token = Token::anonymous(&account_name, views.accounts);
     ev.insert("token".into(), token_evidence(&token, views.accounts));
     match evaluate_for_token(&first.descriptor, &token, FILE_ADD_FILE) {
@@ -441,21 +461,10 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
     }
 }
 
-/// Two snapshots agree when their DACLs and owners are the same, whatever
-/// names the snapshot printed.
+/// Two snapshots agree when they say the same about access, whatever form
+/// and names they were printed in (see `acl::same_access`).
 fn same_acl(a: &FolderAcl, b: &FolderAcl) -> bool {
-    let strip = |acl: &FolderAcl| {
-        let mut descriptor = acl.descriptor.clone();
-        if let crate::acl::Dacl::Entries(aces) = &mut descriptor.dacl {
-            for ace in aces {
-                ace.display_name = None;
-            }
-        }
-        descriptor.control = None;
-        descriptor.group = None;
-        descriptor
-    };
-    strip(a) == strip(b)
+    crate::acl::same_access(&a.descriptor, &b.descriptor)
 }
 
 fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
@@ -678,44 +687,4 @@ fn acl_remediation(
          Security, Permissions, add {principal} and give it Add permission"
     ));
     lines.join("\n")
-}
-
-/// Resolves `.` and `..` and tidies separators in a Windows path, keeping
-/// its drive or UNC prefix (`C:\a\..\b\` -> `C:\b`).
-pub fn normalize_windows_path(path: &str) -> String {
-    let path = path.trim().replace('/', "\\");
-    let (prefix, rest) = if let Some(unc) = path.strip_prefix("\\\\") {
-        ("\\\\".to_string(), unc.to_string())
-    } else if path.len() >= 2 && path.as_bytes()[1] == b':' && path.is_char_boundary(2) {
-        (format!("{}\\", &path[..2]), path[2..].to_string())
-    } else {
-        (String::new(), path.clone())
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in rest.split('\\') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    format!("{prefix}{}", parts.join("\\"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_windows_path;
-
-    #[test]
-    fn paths_are_normalised_before_matching() {
-        assert_eq!(
-            normalize_windows_path(r"C:\WINNT\..\exchsrvr\imcdata\.\Pickup\"),
-            r"C:\exchsrvr\imcdata\Pickup"
-        );
-        assert_eq!(normalize_windows_path("D:/x//y"), r"D:\x\y");
-        assert_eq!(normalize_windows_path(r"C:\..\.."), r"C:\");
-        assert_eq!(normalize_windows_path(r"\\srv\share\a\..\b"), r"\\srv\share\b");
-    }
 }

@@ -86,6 +86,12 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
     }
     if prefix.is_empty() {
         Sniffed::Other("empty".to_string())
+    } else if crate::acl::parse_binary_descriptor(prefix).is_ok() {
+        // Used when manifest.toml names its folder (the entry is then
+        // listed as an ACL snapshot instead).
+        Sniffed::Other(
+            "a binary security descriptor, but no manifest.toml names its folder".to_string(),
+        )
     } else {
         Sniffed::Other("not a format this tool reads".to_string())
     }
@@ -113,11 +119,7 @@ pub fn transaction_log_base(name: &str) -> Option<&str> {
 
 /// Human words for a snapshot form, for `sources[].detail`.
 pub fn snapshot_form_words(form: SnapshotForm) -> &'static str {
-    match form {
-        SnapshotForm::IcaclsSave => "icacls /save output",
-        SnapshotForm::TabSeparated => "path<TAB>SDDL lines",
-        SnapshotForm::GetAclList => "Get-Acl | Format-List output",
-    }
+    form.words()
 }
 
 #[cfg(test)]

@@ -111,7 +111,8 @@ pub enum RegQueryLayout {
 }
 
 impl RegQueryLayout {
-    fn separator(self) -> &'static str {
+    /// The column separator of value lines.
+    pub fn separator(self) -> &'static str {
         match self {
             RegQueryLayout::Xp => XP_SEPARATOR,
             RegQueryLayout::Vista => VISTA_SEPARATOR,

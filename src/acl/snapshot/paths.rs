@@ -88,6 +88,25 @@ impl WindowsPath {
     }
 }
 
+/// The normalised path, e.g. `C:\WINNT\..\exchsrvr\.\imcdata\` as
+/// `C:\exchsrvr\imcdata`: what a report shows for the folder it matched.
+impl std::fmt::Display for WindowsPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.root {
+            WindowsRoot::Drive(letter) => write!(f, "{letter}:\\")?,
+            WindowsRoot::Unc { server, share } => {
+                write!(f, "\\\\{server}\\{share}")?;
+                if !self.components.is_empty() {
+                    f.write_str("\\")?;
+                }
+            }
+            WindowsRoot::Rooted => f.write_str("\\")?,
+            WindowsRoot::Relative => {}
+        }
+        f.write_str(&self.components.join("\\"))
+    }
+}
+
 fn same_components(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| names_equal(x, y))
 }
@@ -196,5 +215,19 @@ mod tests {
             matches("\\\\srv\\c$\\exchsrvr", "\\\\SRV\\C$\\exchsrvr\\"),
             Some(FolderMatch::ExactPath)
         );
+    }
+
+    #[test]
+    fn displayed_paths_are_normalised() {
+        let normalised = |text: &str| WindowsPath::parse(text).to_string();
+        assert_eq!(
+            normalised(r"C:\WINNT\..\exchsrvr\imcdata\.\Pickup\"),
+            r"C:\exchsrvr\imcdata\Pickup"
+        );
+        assert_eq!(normalised("d:/x//y"), r"D:\x\y");
+        assert_eq!(normalised(r"C:\..\.."), r"C:\");
+        assert_eq!(normalised(r"\\srv\share\a\..\b"), r"\\srv\share\b");
+        assert_eq!(normalised(r"\\?\C:\exchsrvr"), r"C:\exchsrvr");
+        assert_eq!(normalised(r"imcdata\Pickup"), r"imcdata\Pickup");
     }
 }
