@@ -74,6 +74,7 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         limits: Limits {
             max_entry_size: args.max_entry_size,
             max_compression_ratio: args.max_compression_ratio.max(1),
+            ..Limits::default()
         },
         rules: RuleOptions {
             anonymous_account: args.anonymous_account,

@@ -70,6 +70,12 @@ impl HiveHeader {
     pub fn is_dirty(&self) -> bool {
         self.primary_sequence != self.secondary_sequence
     }
+
+    /// The machine hive the header's file name names (`...\Config\SYSTEM`,
+    /// `system.hiv`), if any: a hint, which the structure may contradict.
+    pub fn named_kind(&self) -> Option<HiveKind> {
+        kind_from_name(last_component(&self.file_name))
+    }
 }
 
 /// Offset of the checksum field; it covers the bytes before it.
@@ -150,10 +156,11 @@ pub enum HiveOpenError {
 /// cannot be read.
 pub type OpenedHive = Result<(HiveFile, Vec<String>), HiveOpenError>;
 
-/// A hive file held in memory.
+/// A hive file held in memory: a buffer of its own, or bytes it shares
+/// (a memory-mapped file, kept mapped as long as the hive lives).
 pub struct HiveFile {
     origin: String,
-    bytes: Vec<u8>,
+    bytes: Box<dyn AsRef<[u8]> + Send + Sync>,
     header: HiveHeader,
     /// End of the hive bins data used: the declared size, or the end of the
     /// file when it is shorter (trailing bytes past the declared size are
@@ -166,9 +173,9 @@ impl HiveFile {
     /// tolerated comes back as warnings for the report's `errors`.
     pub fn open(
         origin: impl Into<String>,
-        bytes: Vec<u8>,
+        owned: impl AsRef<[u8]> + Send + Sync + 'static,
     ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
-        HiveFile::open_noting(origin.into(), bytes, "no logs were applied")
+        HiveFile::open_noting(origin.into(), owned, "no logs were applied")
     }
 
     /// Opens a hive after replaying its transaction logs when it is dirty
@@ -179,7 +186,7 @@ impl HiveFile {
     /// warning says why.
     pub fn open_with_logs(
         origin: impl Into<String>,
-        bytes: Vec<u8>,
+        bytes: impl AsRef<[u8]> + Send + Sync + 'static,
         logs: &[TransactionLog<'_>],
         max_len: usize,
     ) -> (OpenedHive, Vec<LogReport>) {
@@ -238,14 +245,15 @@ impl HiveFile {
     /// warning why no log was applied.
     fn open_noting(
         origin: String,
-        bytes: Vec<u8>,
+        owned: impl AsRef<[u8]> + Send + Sync + 'static,
         unapplied_logs: &str,
     ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
+        let bytes = owned.as_ref();
         let not_a_hive = |detail: String| HiveOpenError::NotAHive {
             file: origin.clone(),
             detail,
         };
-        let Some(header) = sniff_regf(&bytes) else {
+        let Some(header) = sniff_regf(bytes) else {
             let shown = &bytes[..bytes.len().min(4)];
             return Err(not_a_hive(format!(
                 "it does not start with the signature \"regf\" (first bytes {})",
@@ -290,8 +298,8 @@ impl HiveFile {
         if !header.checksum_ok {
             warnings.push(format!(
                 "{origin}: the header checksum is wrong (stored {:#010x}, computed {:#010x}); the hive is read anyway",
-                stored_checksum(&bytes),
-                header_checksum(&bytes)
+                stored_checksum(bytes),
+                header_checksum(bytes)
             ));
         }
         if header.major_version != 1 || !(2..=6).contains(&header.minor_version) {
@@ -331,7 +339,7 @@ impl HiveFile {
 
         let hive = HiveFile {
             origin,
-            bytes,
+            bytes: Box::new(owned),
             header,
             data_end: BASE_BLOCK_SIZE + data_len,
         };
@@ -371,7 +379,7 @@ impl HiveFile {
 
     /// The bytes nt-hive reads: the base block and the hive bins data.
     fn hive_bytes(&self) -> &[u8] {
-        &self.bytes[..self.data_end]
+        &(*self.bytes).as_ref()[..self.data_end]
     }
 
     /// Runs `read` with a [`Reader`] over this hive.
@@ -408,6 +416,25 @@ impl HiveFile {
         visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
     ) -> Result<Option<WalkSummary>, LookupError> {
         self.with_reader(|reader| reader.walk(path, visitor))
+    }
+
+    /// Identifies a hive from its first bytes alone, when they hold all
+    /// that [`HiveFile::identify`] reads (the root key, its subkey list and
+    /// subkeys, and `SAM\Domains` when there is a `SAM`), so the answer is
+    /// the one the whole file would give. `None` when they do not, or are
+    /// not a readable hive: then the whole file must be read. This lets a
+    /// hive no rule needs be passed over without inflating all of it.
+    pub fn identify_from_prefix(
+        entry_name: &str,
+        prefix: impl AsRef<[u8]> + Send + Sync + 'static,
+    ) -> Option<HiveIdentification> {
+        let (hive, _) = HiveFile::open(entry_name, prefix).ok()?;
+        let root = hive.read_key("").ok()??;
+        if !root.problems.is_empty() {
+            return None;
+        }
+        hive.read_key("SAM\\Domains").ok()?;
+        Some(hive.identify(entry_name))
     }
 
     /// Decides SYSTEM / SOFTWARE / SAM / SECURITY from the root keys and the

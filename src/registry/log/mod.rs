@@ -210,11 +210,12 @@ impl LogReport {
     }
 }
 
-/// The outcome of [`replay`].
+/// The outcome of [`replay`]; `H` is how the hive's bytes were given (a
+/// buffer, or a memory-mapped file that a clean hive keeps using).
 #[derive(Debug)]
-pub struct Replay {
+pub struct Replay<H = Vec<u8>> {
     /// The hive's bytes as given.
-    pub original: Vec<u8>,
+    pub original: H,
     /// The recovered bytes, when at least one log was applied: sequence
     /// numbers equal, checksum recomputed.
     pub recovered: Option<Vec<u8>>,
@@ -228,15 +229,22 @@ pub struct Replay {
 /// Replays `logs` over the hive `hive_name` when it is dirty. The
 /// recovered bytes are never longer than `max_len`, nor than the hive and
 /// the logs together; nothing here panics or loops on any bytes.
-pub fn replay(
+pub fn replay<H: AsRef<[u8]>>(
     hive_name: &str,
-    hive: Vec<u8>,
+    hive: H,
     logs: &[TransactionLog<'_>],
     max_len: usize,
-) -> Replay {
+) -> Replay<H> {
     let mut reports: Vec<Option<LogOutcome>> = vec![None; logs.len()];
     let mut warnings = Vec::new();
-    let recovered = replay_into(hive_name, &hive, logs, max_len, &mut reports, &mut warnings);
+    let recovered = replay_into(
+        hive_name,
+        hive.as_ref(),
+        logs,
+        max_len,
+        &mut reports,
+        &mut warnings,
+    );
     let logs = logs
         .iter()
         .zip(reports)
