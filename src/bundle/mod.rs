@@ -30,6 +30,7 @@ mod discover;
 mod mapped;
 mod names;
 mod read;
+pub mod shard;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
