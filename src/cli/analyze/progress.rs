@@ -3,7 +3,8 @@
 //! capture would only fill with redraws) and not `--quiet`; it never
 //! writes to stdout, which holds the reports.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use std::fmt::Write;
 use std::io::IsTerminal;
 
 /// Shown from this many bundles on: for one bundle it would only flicker.
@@ -20,9 +21,14 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         // The template is fixed and valid; a bar without a style is still a bar.
         if let Ok(style) = ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} bundles  {per_sec:.dim}  ETA {eta}  {elapsed:.dim}",
+            "{bar:30} {pos}/{len} bundles  {rate:.dim}  ETA {eta}  {elapsed:.dim}",
         ) {
-            bar.set_style(style);
+            // Whole bundles per second: indicatif's own rate shows four decimals.
+            bar.set_style(
+                style.with_key("rate", |state: &ProgressState, out: &mut dyn Write| {
+                    let _ = write!(out, "{:.0} bundles/s", state.per_sec());
+                }),
+            );
         }
         Progress(Some(bar))
     }
