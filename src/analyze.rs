@@ -3,11 +3,16 @@
 //! Every problem met on the way becomes a line in the report's `errors` and
 //! the analysis goes on with what is left: one bad entry does not end the
 //! bundle, and one bad bundle does not end the batch.
+//!
+//! Transaction logs go with the hive they are named after (`<hive>.LOG`,
+//! `.LOG1`, `.LOG2`, any case) and are replayed when the hive is dirty;
+//! each log's `sources` detail says what was applied or why not.
 
 use crate::acl::manifest::{find_entry, read_manifest};
 use crate::acl::snapshot::folder_from_binary;
 use crate::acl::{AclView, Principals, SnapshotForm, read_snapshot};
-use crate::bundle::{self, Bundle, BundleLocation, Limits};
+use crate::bundle::{self, Bundle, BundleLocation, EntryBytes, Limits};
+use crate::registry::log::TransactionLog;
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
@@ -15,7 +20,7 @@ use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
 use crate::source::reg_text::{TextRegistryBuilder, read_reg_text};
 use crate::source::{self, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind, szdd};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Settings for analyzing bundles.
@@ -35,6 +40,17 @@ pub fn analyze_location(location: &BundleLocation, options: &AnalyzeOptions) -> 
             Err(error) => BundleReport::unreadable(&name, error.to_string()),
         }
     }));
+    // Reads stop early once the deadline passes, so an analysis that ends
+    // after it may lack entries: never report it as if it were whole.
+    if options.limits.deadline_passed() {
+        return BundleReport::unreadable(
+            &name,
+            format!(
+                "{name}: timed out: the time allowed for one bundle \
+                 (--timeout-per-bundle) ran out before its analysis was done"
+            ),
+        );
+    }
     outcome.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<String>()
@@ -64,6 +80,10 @@ struct LoadedHive {
 struct Candidate {
     index: usize,
     expanded: Option<Vec<u8>>,
+    /// For a hive, the kind its header's file name names.
+    named_kind: Option<HiveKind>,
+    /// For a hive, whether its header says it is dirty.
+    dirty: bool,
 }
 
 /// How `sources` words a hive expanded from SZDD.
@@ -90,9 +110,25 @@ pub fn open_and_load(
     Ok(load_bundle(opened.as_mut(), limits))
 }
 
-/// Analyzes an opened bundle.
+/// Analyzes an opened bundle, reading in full only the hives the rules
+/// need.
 pub fn analyze_bundle(bundle: &mut dyn Bundle, options: &AnalyzeOptions) -> BundleReport {
-    evaluate(load_bundle(bundle, options.limits), options)
+    let needed = rules_need_hives();
+    evaluate(
+        load_bundle_needing(bundle, options.limits, Some(&needed)),
+        options,
+    )
+}
+
+/// The hive kinds some rule reads (what each rule says to collect).
+pub fn rules_need_hives() -> Vec<HiveKind> {
+    let mut kinds: Vec<HiveKind> = rules::all()
+        .iter()
+        .flat_map(|rule| rule.collection().hives.iter().copied())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
 }
 
 /// Runs every rule over a loaded bundle.
@@ -123,10 +159,28 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
     }
 }
 
+/// Bytes read from the start of a hive no rule seems to need, to identify
+/// it without reading it all: the root key and its subkeys are usually
+/// among the first cells of a hive.
+const IDENTIFY_LOOK: usize = 256 << 10;
+
 /// Reads a bundle's entries into the registry and ACL views. `limits`
 /// bound what is expanded in memory (SZDD files), as the bundle's own
 /// limits bound its entries.
 pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
+    load_bundle_needing(bundle, limits, None)
+}
+
+/// [`load_bundle`], reading in full only hives of the `needed` kinds
+/// (`None`: every hive). A clean hive without logs whose header names no
+/// needed kind is first identified from its first [`IDENTIFY_LOOK`]
+/// bytes; when those decide it is of another kind, it is listed and
+/// passed over unread.
+pub fn load_bundle_needing(
+    bundle: &mut dyn Bundle,
+    limits: Limits,
+    needed: Option<&[HiveKind]>,
+) -> LoadedBundle {
     let mut errors: Vec<String> = bundle.warnings().to_vec();
     let mut sources: Vec<SourceEntry> = Vec::new();
     let entries = bundle.entries().to_vec();
@@ -135,9 +189,16 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     let mut hive_entries: Vec<Candidate> = Vec::new();
     let mut text_entries: Vec<(Candidate, RegTextForm)> = Vec::new();
     let mut szdd_entries = Vec::new();
+    let mut log_entries = Vec::new();
+    // Entries named like a log that are nothing else: logs when their hive
+    // is in the bundle (a log whose base block is damaged), else ignored.
+    let mut unrecognised_logs = Vec::new();
     let mut snapshot_entries = Vec::new();
     let mut manifest_entries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
+        if limits.deadline_passed() {
+            break;
+        }
         if let Some(warning) = &entry.name_warning {
             errors.push(format!(
                 "{}: unusual entry name ({warning}); it is only used as a name",
@@ -157,34 +218,23 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
             }
         };
         match source::sniff(&entry.name, &prefix) {
-            Sniffed::Hive(_) => hive_entries.push(Candidate {
+            Sniffed::Hive(header) => hive_entries.push(Candidate {
                 index,
                 expanded: None,
+                named_kind: header.named_kind(),
+                dirty: header.is_dirty(),
             }),
             Sniffed::RegText(form) => text_entries.push((
                 Candidate {
                     index,
                     expanded: None,
+                    named_kind: None,
+                    dirty: false,
                 },
                 form,
             )),
             Sniffed::Szdd => szdd_entries.push(index),
-            Sniffed::TransactionLog(header) => {
-                let detail = match source::transaction_log_base(&entry.name) {
-                    Some(base) => format!("log of {base}; not applied"),
-                    None => "transaction log; not applied".to_string(),
-                };
-                let detail = if header.is_none() {
-                    format!("{detail} (empty)")
-                } else {
-                    detail
-                };
-                sources.push(source_entry(
-                    &entry.name,
-                    SourceKind::TransactionLog,
-                    detail,
-                ));
-            }
+            Sniffed::TransactionLog(_) => log_entries.push(index),
             Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
             Sniffed::Manifest => {
                 manifest_entries.push(index);
@@ -193,6 +243,9 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                     SourceKind::Manifest,
                     "bundle manifest".to_string(),
                 ));
+            }
+            Sniffed::Other(why) if source::transaction_log_base(&entry.name).is_some() => {
+                unrecognised_logs.push((index, why));
             }
             Sniffed::Other(why) => {
                 sources.push(source_entry(&entry.name, SourceKind::Ignored, why));
@@ -203,6 +256,9 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     // SZDD files: expanded in memory within the entry limit, then taken
     // for what their content is.
     for index in szdd_entries {
+        if limits.deadline_passed() {
+            break;
+        }
         let name = &entries[index].name;
         let expanded = bundle
             .read_entry(index)
@@ -225,14 +281,18 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         errors.extend(expanded.warnings);
         let data = expanded.data;
         match source::sniff(name, &data[..data.len().min(SNIFF_LEN)]) {
-            Sniffed::Hive(_) => hive_entries.push(Candidate {
+            Sniffed::Hive(header) => hive_entries.push(Candidate {
                 index,
                 expanded: Some(data),
+                named_kind: header.named_kind(),
+                dirty: header.is_dirty(),
             }),
             Sniffed::RegText(form) => text_entries.push((
                 Candidate {
                     index,
                     expanded: Some(data),
+                    named_kind: None,
+                    dirty: false,
                 },
                 form,
             )),
@@ -244,15 +304,66 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         }
     }
 
-    // Hives: read whole, identified by structure, one per kind.
+    let hive_names = HiveNames::new(hive_entries.iter().map(|c| c.index), &entries);
+    for (index, why) in unrecognised_logs {
+        let name = &entries[index].name;
+        if hive_names.hive_of_log(name).is_some() {
+            log_entries.push(index);
+        } else {
+            sources.push(source_entry(name, SourceKind::Ignored, why));
+        }
+    }
+    // Each log with the hive it belongs to, by name (`<hive>.LOG1`, ...).
+    let mut logs_of_hive: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &index in &log_entries {
+        let name = &entries[index].name;
+        match hive_names.hive_of_log(name) {
+            Some(hive) => logs_of_hive.entry(hive).or_default().push(index),
+            None => {
+                let detail = match source::transaction_log_base(name) {
+                    Some(base) => {
+                        format!("log of {base}: not applied: the bundle holds no hive named {base}")
+                    }
+                    None => "transaction log: not applied: its name does not say which hive it \
+                             belongs to (<hive>.LOG, .LOG1 or .LOG2)"
+                        .to_string(),
+                };
+                sources.push(source_entry(name, SourceKind::TransactionLog, detail));
+            }
+        }
+    }
+
+    // Hives: read whole, identified by structure, one per kind. A clean
+    // hive without logs, of a kind no rule needs, is passed over after a
+    // bounded look; a dirty one or one with logs is read whole, since its
+    // first bytes may be out of date and its logs are to be reported on.
     let mut loaded = Vec::new();
+    let mut passed_over_kinds = Vec::new();
+    let max_hive_len = usize::try_from(limits.max_entry_size).unwrap_or(usize::MAX);
     for candidate in hive_entries {
+        if limits.deadline_passed() {
+            break;
+        }
         let name = &entries[candidate.index].name;
+        let log_indices = logs_of_hive.remove(&candidate.index).unwrap_or_default();
         let compressed = candidate.expanded.is_some();
+        if let Some(needed) = needed
+            && !compressed
+            && !candidate.dirty
+            && log_indices.is_empty()
+            && !candidate
+                .named_kind
+                .is_some_and(|kind| needed.contains(&kind))
+            && let Some((passed_over, kind)) = pass_over(bundle, candidate.index, name, needed)
+        {
+            sources.push(passed_over);
+            passed_over_kinds.extend(kind);
+            continue;
+        }
         let (kind_words, bytes) = match candidate.expanded {
-            Some(bytes) => (format!("{SZDD_WORDS}; "), bytes),
+            Some(bytes) => (format!("{SZDD_WORDS}; "), EntryBytes::from(bytes)),
             None => match bundle.read_entry(candidate.index) {
-                Ok(bytes) => (String::new(), bytes.into_vec()),
+                Ok(bytes) => (String::new(), bytes),
                 Err(error) => {
                     errors.push(error.to_string());
                     sources.push(source_entry(
@@ -260,11 +371,35 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
                         SourceKind::Hive,
                         format!("not read: {error}"),
                     ));
+                    for log in log_indices {
+                        sources.push(source_entry(
+                            &entries[log].name,
+                            SourceKind::TransactionLog,
+                            format!("log of {name}: not applied: the hive could not be read"),
+                        ));
+                    }
                     continue;
                 }
             },
         };
-        match HiveFile::open(name.clone(), bytes) {
+        let logs = read_logs(bundle, name, &log_indices, &mut sources, &mut errors);
+        let offered: Vec<TransactionLog> = logs
+            .iter()
+            .map(|(log_name, bytes)| TransactionLog {
+                name: log_name,
+                bytes,
+            })
+            .collect();
+        let (opened, reports) =
+            HiveFile::open_with_logs(name.clone(), bytes, &offered, max_hive_len);
+        for report in reports {
+            sources.push(source_entry(
+                &report.name,
+                SourceKind::TransactionLog,
+                format!("log of {name}: {}", report.outcome),
+            ));
+        }
+        match opened {
             Ok((hive, warnings)) => {
                 errors.extend(warnings);
                 let identification = hive.identify(name);
@@ -286,13 +421,22 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
             }
         }
     }
-    let hive_kinds: BTreeSet<HiveKind> = loaded.iter().filter_map(|hive| hive.kind).collect();
+    // A hive passed over still stands for its kind: text exports are only
+    // used for kinds the bundle has no hive of, as when it is read.
+    let hive_kinds: BTreeSet<HiveKind> = loaded
+        .iter()
+        .filter_map(|hive| hive.kind)
+        .chain(passed_over_kinds)
+        .collect();
     let mut registry = build_registry(loaded, &mut sources, &mut errors);
 
     // Registry text: used for the kinds without a hive, merged in name order.
     text_entries.sort_by(|a, b| entries[a.0.index].name.cmp(&entries[b.0.index].name));
     let mut text = TextRegistryBuilder::new(hive_kinds);
     for (candidate, form) in text_entries {
+        if limits.deadline_passed() {
+            break;
+        }
         let name = &entries[candidate.index].name;
         let bytes = match candidate.expanded {
             Some(bytes) => bytes,
@@ -320,6 +464,9 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     // ACL snapshots.
     let mut acl = AclView::default();
     for (index, form) in snapshot_entries {
+        if limits.deadline_passed() {
+            break;
+        }
         let name = &entries[index].name;
         match bundle.read_entry(index) {
             Ok(bytes) => {
@@ -351,6 +498,9 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
 
     // Binary descriptors, whose folders the manifest names.
     for manifest in manifest_entries {
+        if limits.deadline_passed() {
+            break;
+        }
         let manifest_name = &entries[manifest].name;
         let bytes = match bundle.read_entry(manifest) {
             Ok(bytes) => bytes,
@@ -419,6 +569,12 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         accounts.as_ref(),
     ));
 
+    if limits.deadline_passed() {
+        errors.push(format!(
+            "{}: reading stopped: the time allowed for one bundle (--timeout-per-bundle) ran out",
+            bundle.name()
+        ));
+    }
     sources.sort_by(|a, b| a.name.cmp(&b.name));
     LoadedBundle {
         name: bundle.name().to_string(),
@@ -428,6 +584,97 @@ pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
         sources,
         errors,
     }
+}
+
+/// The hive entries by name, to find the hive a log belongs to.
+struct HiveNames<'a> {
+    exact: HashMap<&'a str, usize>,
+    /// By ASCII-lowercased name: the first hive of each.
+    folded: HashMap<String, usize>,
+}
+
+impl<'a> HiveNames<'a> {
+    fn new(
+        hive_entries: impl Iterator<Item = usize>,
+        entries: &'a [bundle::EntryInfo],
+    ) -> HiveNames<'a> {
+        let mut names = HiveNames {
+            exact: HashMap::new(),
+            folded: HashMap::new(),
+        };
+        for index in hive_entries {
+            let name = entries[index].name.as_str();
+            names.exact.entry(name).or_insert(index);
+            names
+                .folded
+                .entry(name.to_ascii_lowercase())
+                .or_insert(index);
+        }
+        names
+    }
+
+    /// The hive entry that a log named `<hive>.LOG`, `.LOG1` or `.LOG2`
+    /// belongs to. Names compare case-insensitively, as on Windows; an
+    /// exact match is preferred.
+    fn hive_of_log(&self, log_name: &str) -> Option<usize> {
+        let base = source::transaction_log_base(log_name)?;
+        self.exact
+            .get(base)
+            .or_else(|| self.folded.get(&base.to_ascii_lowercase()))
+            .copied()
+    }
+}
+
+/// Reads a hive's logs whole (within the bundle's limits), in name order
+/// (`.LOG`, `.LOG1`, `.LOG2`); a log that cannot be read is listed and
+/// left out.
+fn read_logs(
+    bundle: &mut dyn Bundle,
+    hive_name: &str,
+    log_indices: &[usize],
+    sources: &mut Vec<SourceEntry>,
+    errors: &mut Vec<String>,
+) -> Vec<(String, bundle::EntryBytes)> {
+    let mut logs = Vec::new();
+    for &index in log_indices {
+        let name = bundle.entries()[index].name.clone();
+        match bundle.read_entry(index) {
+            Ok(bytes) => logs.push((name, bytes)),
+            Err(error) => {
+                errors.push(error.to_string());
+                sources.push(source_entry(
+                    &name,
+                    SourceKind::TransactionLog,
+                    format!("log of {hive_name}: not read: {error}"),
+                ));
+            }
+        }
+    }
+    logs.sort_by(|a, b| a.0.cmp(&b.0));
+    logs
+}
+
+/// The source entry of a hive that a bounded look shows to be of a kind
+/// no rule needs (or of no machine hive kind), so it is not read further,
+/// with that kind. `None` when the look does not decide: the hive is then
+/// read whole.
+fn pass_over(
+    bundle: &mut dyn Bundle,
+    index: usize,
+    name: &str,
+    needed: &[HiveKind],
+) -> Option<(SourceEntry, Option<HiveKind>)> {
+    let prefix = bundle.read_prefix(index, IDENTIFY_LOOK).ok()?;
+    let identification = HiveFile::identify_from_prefix(name, prefix)?;
+    let detail = match identification.kind {
+        Some(kind) if needed.contains(&kind) => return None,
+        Some(kind) => format!("{kind} (no rule reads it; not read further)"),
+        None => format!("unidentified hive ({}); not used", identification.reason),
+    };
+    Some((
+        source_entry(name, SourceKind::Hive, detail),
+        identification.kind,
+    ))
 }
 
 fn source_entry(name: &str, kind: SourceKind, detail: String) -> SourceEntry {

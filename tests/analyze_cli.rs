@@ -6,7 +6,7 @@ mod common;
 
 use assert_cmd::Command;
 use hivetriage::fixture::scenario::{
-    MACHINE_SID, Scenario, SnapshotFormat, SnapshotSpec, ValueSpec, iusr_sid,
+    MACHINE_SID, Scenario, SnapshotFormat, SnapshotSpec, SystemWrite, ValueSpec, iusr_sid,
     pickup_sddl_read_only, pickup_sddl_with_add, samples,
 };
 use serde_json::Value;
@@ -79,6 +79,7 @@ fn every_sample_gives_the_verdict_its_name_says() {
         ("no-imc-rootdir.zip", 1, ["pass", "fail", "unknown"]),
         ("no-add-permission.zip", 1, ["pass", "pass", "fail"]),
         ("guests-denied.zip", 1, ["pass", "pass", "fail"]),
+        ("rootdir-in-log.zip", 0, ["pass", "pass", "pass"]),
         ("not-exchange.zip", 0, ["not_applicable"; 3]),
         ("nt4-cacls.zip", 0, ["pass", "pass", "pass"]),
     ];
@@ -813,4 +814,291 @@ fn every_broken_corpus_hive_gives_a_clear_error_naming_the_file() {
     }
     // A bundle the sample machine could send, plus its SID, stays consistent.
     assert!(MACHINE_SID.starts_with("S-1-5-21-"));
+}
+
+/// The bundle's sources as (name, kind, detail).
+fn sources(report: &Value) -> Vec<(String, String, String)> {
+    report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["kind"].as_str().unwrap().to_string(),
+                s["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn detail_of(report: &Value, name: &str) -> String {
+    sources(report)
+        .into_iter()
+        .find(|s| s.0 == name)
+        .unwrap_or_else(|| panic!("no source {name}: {report:#}"))
+        .2
+}
+
+/// Zips entries given by name.
+fn zip_of(entries: &[(String, Vec<u8>)]) -> (tempfile::TempDir, PathBuf) {
+    let borrowed: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    zip_file(
+        &hivetriage::fixture::zip::zip_bytes(&borrowed),
+        "bundle.zip",
+    )
+}
+
+fn logged(write: SystemWrite) -> Scenario {
+    Scenario {
+        system_entry: Some("Reg/SYSTEM".into()),
+        system_write: write,
+        ..Scenario::healthy()
+    }
+}
+
+#[test]
+fn a_rootdir_only_in_the_transaction_logs_is_found_by_applying_them() {
+    for (write, log_details) in [
+        (
+            SystemWrite::LoggedOldFormat,
+            vec![(
+                "Reg/SYSTEM.LOG",
+                "log of Reg/SYSTEM: applied 8 dirty pages of 512 bytes (old format)",
+            )],
+        ),
+        (
+            SystemWrite::LoggedNewFormat,
+            vec![
+                (
+                    "Reg/SYSTEM.LOG1",
+                    "log of Reg/SYSTEM: applied 1 entry (sequence 1)",
+                ),
+                (
+                    "Reg/SYSTEM.LOG2",
+                    "log of Reg/SYSTEM: not applied: the log is empty",
+                ),
+            ],
+        ),
+    ] {
+        let (status, report) = analyze_scenario(&logged(write), &[]);
+        assert_eq!(report["errors"], Value::Array(vec![]), "{write:?}");
+        for (name, detail) in log_details {
+            assert_eq!(detail_of(&report, name), detail, "{write:?}");
+            assert!(
+                sources(&report)
+                    .iter()
+                    .any(|s| s.0 == name && s.1 == "transaction_log")
+            );
+        }
+        assert_eq!(detail_of(&report, "Reg/SYSTEM"), "SYSTEM");
+        let rootdir = check(&report, ROOTDIR);
+        assert_eq!(rootdir["verdict"], "pass", "{write:?}: {report:#}");
+        assert_eq!(rootdir["evidence"]["data"], "C:\\exchsrvr\\imcdata");
+        assert_eq!(verdict(&report, ACL), "pass", "{report:#}");
+        assert_eq!(status, 0);
+    }
+}
+
+#[test]
+fn a_dirty_hive_without_usable_logs_is_read_as_it_is_and_said() {
+    let (status, report) = analyze_scenario(&logged(SystemWrite::LogsMissing), &[]);
+    assert_eq!(verdict(&report, ROOTDIR), "fail", "{report:#}");
+    assert_eq!(
+        verdict(&report, ACL),
+        "unknown",
+        "no RootDir, no pickup folder"
+    );
+    assert_eq!(
+        report["errors"],
+        serde_json::json!([
+            "Reg/SYSTEM: dirty hive (sequence numbers 2/1): changes still in its transaction \
+             logs are missing; no logs were applied"
+        ])
+    );
+    assert_eq!(status, 1);
+
+    // The log is there but damaged: refused, and the warning says why.
+    let mut entries = logged(SystemWrite::LoggedOldFormat).entries();
+    let log = entries
+        .iter_mut()
+        .find(|(name, _)| name == "Reg/SYSTEM.LOG")
+        .unwrap();
+    let last = log.1.len() - 1;
+    log.1.truncate(last);
+    let (_dir, path) = zip_of(&entries);
+    let (status, report) = analyze_json(&path, &[]);
+    assert_eq!(verdict(&report, ROOTDIR), "fail", "{report:#}");
+    let detail = detail_of(&report, "Reg/SYSTEM.LOG");
+    assert!(
+        detail.starts_with("log of Reg/SYSTEM: not applied: the log is truncated: 8 dirty pages"),
+        "{detail}"
+    );
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = errors[0].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "Reg/SYSTEM: dirty hive (sequence numbers 2/1): changes still in its transaction \
+             logs are missing; no logs were applied (Reg/SYSTEM.LOG: the log is truncated"
+        ),
+        "{error}"
+    );
+    assert_eq!(status, 1);
+}
+
+#[test]
+fn logs_pair_with_their_hive_by_name_in_any_case_and_alone_are_listed() {
+    // `system` with `SYSTEM.log` and an empty `system.LOG2`: paired.
+    let entries: Vec<(String, Vec<u8>)> = logged(SystemWrite::LoggedOldFormat)
+        .entries()
+        .into_iter()
+        .map(|(name, bytes)| match name.as_str() {
+            "Reg/SYSTEM" => ("Reg/system".to_string(), bytes),
+            "Reg/SYSTEM.LOG" => ("Reg/SYSTEM.log".to_string(), bytes),
+            _ => (name, bytes),
+        })
+        .chain([("Reg/system.LOG2".to_string(), Vec::new())])
+        .collect();
+    let (_dir, path) = zip_of(&entries);
+    let (status, report) = analyze_json(&path, &[]);
+    assert_eq!(verdict(&report, ROOTDIR), "pass", "{report:#}");
+    assert_eq!(
+        detail_of(&report, "Reg/system.LOG2"),
+        "log of Reg/system: not applied: the log is empty"
+    );
+    assert_eq!(status, 0);
+
+    // A log without its hive, and a clean hive's log.
+    let mut entries = Scenario::healthy().entries();
+    let files = logged(SystemWrite::LoggedOldFormat).entries();
+    let log = files.iter().find(|(n, _)| n == "Reg/SYSTEM.LOG").unwrap();
+    entries.push(("Reg/SYSTEM.LOG".into(), log.1.clone()));
+    entries.push(("Reg/system.hiv.LOG1".into(), log.1.clone()));
+    let (_dir, path) = zip_of(&entries);
+    let (status, report) = analyze_json(&path, &[]);
+    assert_eq!(
+        detail_of(&report, "Reg/SYSTEM.LOG"),
+        "log of Reg/SYSTEM: not applied: the bundle holds no hive named Reg/SYSTEM"
+    );
+    assert_eq!(
+        detail_of(&report, "Reg/system.hiv.LOG1"),
+        "log of Reg/system.hiv: not applied: the hive is clean"
+    );
+    assert_eq!(report["errors"], Value::Array(vec![]));
+    assert_eq!(status, 0);
+}
+
+#[test]
+fn every_corpus_log_and_dirty_hive_gets_a_clear_result() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let yarp = shared.join("corpus/yarp");
+    for (folder, hive, expected) in [
+        (
+            "NewDirtyHive1",
+            "NewDirtyHive",
+            [
+                "log of NewDirtyHive: applied 1 entry (sequence 2)",
+                "log of NewDirtyHive: applied 3 entries (sequence 3..5)",
+            ],
+        ),
+        (
+            "OldDirtyHive",
+            "OldDirtyHive",
+            [
+                "log of OldDirtyHive: applied 64 dirty pages of 512 bytes (old format)",
+                "log of OldDirtyHive: not applied: the log is empty",
+            ],
+        ),
+        (
+            "BadBaseBlockHive",
+            "BadBaseBlockHive",
+            [
+                "log of BadBaseBlockHive: applied 64 dirty pages of 512 bytes (old format); the \
+                 hive's damaged base block was replaced by the log's",
+                "log of BadBaseBlockHive: not applied: the log is empty",
+            ],
+        ),
+    ] {
+        // The hive and its logs only (Windows' recovered copy would be a
+        // second hive of the folder).
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            hive.to_string(),
+            format!("{hive}.LOG1"),
+            format!("{hive}.LOG2"),
+        ] {
+            std::fs::copy(yarp.join(folder).join(&name), dir.path().join(&name)).unwrap();
+        }
+        let (status, report) = analyze_json(dir.path(), &[]);
+        assert_eq!(detail_of(&report, &format!("{hive}.LOG1")), expected[0]);
+        assert_eq!(detail_of(&report, &format!("{hive}.LOG2")), expected[1]);
+        // yarp's test hives are no machine hive: listed, not used, and
+        // read without a dirty warning (the logs were applied).
+        let hive_detail = detail_of(&report, hive);
+        assert!(
+            hive_detail.starts_with("unidentified hive"),
+            "{hive_detail}"
+        );
+        assert!(
+            !report["errors"].to_string().contains("dirty hive"),
+            "{folder}: {report:#}"
+        );
+        assert_eq!(status, 3, "{folder}: nothing to decide");
+
+        // Without its logs: the dirty warning, for the hive as it is.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(yarp.join(folder).join(hive), dir.path().join(hive)).unwrap();
+        let (_, report) = analyze_json(dir.path(), &[]);
+        let numbers = if folder == "NewDirtyHive1" {
+            "3/2"
+        } else {
+            "5/4"
+        };
+        let warning = format!(
+            "{hive}: dirty hive (sequence numbers {numbers}): changes still in its transaction \
+             logs are missing; no logs were applied"
+        );
+        assert!(
+            report["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == &Value::String(warning.clone())),
+            "{folder}: {report:#}"
+        );
+    }
+}
+
+#[test]
+fn a_log_named_for_its_hive_without_a_base_block_is_paired_and_refused() {
+    let mut entries = logged(SystemWrite::LogsMissing).entries();
+    entries.push(("Reg/SYSTEM.LOG1".into(), b"not a log at all".to_vec()));
+    entries.push(("logs/setup.log".into(), b"text log lines".to_vec()));
+    let (_dir, path) = zip_of(&entries);
+    let (_, report) = analyze_json(&path, &[]);
+    assert_eq!(
+        detail_of(&report, "Reg/SYSTEM.LOG1"),
+        "log of Reg/SYSTEM: not applied: the log does not start with a base block (signature \
+         \"regf\"; first bytes 6e6f7420) (at byte offset 0x0)"
+    );
+    let setup = sources(&report)
+        .into_iter()
+        .find(|s| s.0 == "logs/setup.log")
+        .unwrap();
+    assert_eq!(
+        setup.1, "ignored",
+        "a text .log beside no hive is no transaction log"
+    );
+    assert!(
+        report["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("no logs were applied (Reg/SYSTEM.LOG1: the log does not start")
+    );
 }

@@ -384,6 +384,7 @@ fn a_true_bomb_inflates_when_the_limits_allow() {
     let generous = Limits {
         max_entry_size: 1 << 30,
         max_compression_ratio: 2000,
+        ..Limits::default()
     };
     let mut bundle = open_zip_bytes("case.zip", zip, generous).unwrap();
     let info = &bundle.entries()[0];

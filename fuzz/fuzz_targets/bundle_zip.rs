@@ -21,6 +21,7 @@ fuzz_target!(|input: &[u8]| {
     let limits = Limits {
         max_entry_size: ENTRY_LIMITS[usize::from(config & 3)],
         max_compression_ratio: if config & 4 == 0 { 1000 } else { 2 },
+        ..Limits::default()
     };
     let prefix_len = PREFIX_LENS[usize::from((config >> 3) & 3)];
 

@@ -9,6 +9,7 @@ use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use super::mapped::SharedBytes;
 use super::names::{show_name, warn_duplicates};
 use super::read::{EntrySizes, Extent, check_declared, describe_io_error, read_bounded};
 use super::{Bundle, BundleError, EntryBytes, EntryError, EntryInfo, Limits};
@@ -160,7 +161,7 @@ impl DirBundle {
         })
     }
 
-    fn read(&mut self, index: usize, extent: Extent) -> Result<Vec<u8>, EntryError> {
+    fn read(&mut self, index: usize, extent: Extent) -> Result<EntryBytes, EntryError> {
         let (Some(info), Some(file)) = (self.entries.get(index), self.files.get(index)) else {
             return Err(EntryError::Unreadable {
                 name: format!("{}: entry #{index}", self.name),
@@ -186,8 +187,28 @@ impl DirBundle {
         if extent.may_pass_limit(&self.limits) {
             check_declared(name, &sizes, &self.limits)?;
         }
+        if self.limits.deadline_passed() {
+            return Err(Limits::timed_out(name));
+        }
         let mut handle = File::open(path).map_err(|e| unreadable(describe_io_error(&e)))?;
-        read_bounded(&mut handle, name, extent, &sizes, &self.limits)
+        if matches!(extent, Extent::Whole) && self.limits.map_files {
+            // Mapped, the file is read only where it is looked at. A file
+            // that cannot be mapped (some network or virtual file systems)
+            // is read instead.
+            if let Ok(Some(mapped)) = SharedBytes::map(&handle) {
+                // The file as mapped, which may have changed since it was listed.
+                let length = mapped.as_ref().len();
+                let mapped_sizes = EntrySizes {
+                    declared: length as u64,
+                    compressed: None,
+                };
+                check_declared(name, &mapped_sizes, &self.limits)?;
+                if let Some(bytes) = mapped.entry(0..length) {
+                    return Ok(bytes);
+                }
+            }
+        }
+        read_bounded(&mut handle, name, extent, &sizes, &self.limits).map(EntryBytes::from)
     }
 }
 
@@ -210,10 +231,11 @@ impl Bundle for DirBundle {
 
     fn read_prefix(&mut self, index: usize, len: usize) -> Result<Vec<u8>, EntryError> {
         self.read(index, Extent::Prefix(len))
+            .map(EntryBytes::into_vec)
     }
 
     fn read_entry(&mut self, index: usize) -> Result<EntryBytes, EntryError> {
-        self.read(index, Extent::Whole).map(EntryBytes::from)
+        self.read(index, Extent::Whole)
     }
 
     fn warnings(&self) -> &[String] {

@@ -17,11 +17,20 @@
 //!   from any entry (so an oversized entry can still be recognised), under
 //!   the same ratio bound. One refused or broken entry never stops the
 //!   others from being read.
+//! * Entries that can be read where they lie are not copied: a directory
+//!   bundle's files and a zip's stored entries are memory-mapped
+//!   ([`mapped`], the one module allowed `unsafe`), unless
+//!   [`Limits::map_files`] is off. Deflated entries are inflated into
+//!   memory.
+//! * [`Limits::deadline`] is checked while entries are read, so a bundle
+//!   that takes too long stops at its next read instead of running on.
 
 mod dir;
 mod discover;
+mod mapped;
 mod names;
 mod read;
+pub mod shard;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
@@ -29,8 +38,10 @@ pub use read::RATIO_CHECK_FLOOR;
 pub use zip::open_zip_bytes;
 
 use std::path::Path;
+use std::time::Instant;
 
-/// Size bounds applied to every entry read.
+/// Bounds applied to every entry read: sizes, time, and whether files
+/// may be memory-mapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest inflated size of one entry (declared or actual).
@@ -38,6 +49,12 @@ pub struct Limits {
     /// Largest inflated/compressed ratio accepted for entries that inflate
     /// past a few MiB (a deflate stream cannot exceed about 1032:1).
     pub max_compression_ratio: u64,
+    /// When reading must stop: reads started after it, and inflation
+    /// running past it, fail with [`EntryError::TimedOut`]. `None`: no limit.
+    pub deadline: Option<Instant>,
+    /// Whether files may be memory-mapped (see [`mapped`] for the one risk
+    /// that brings: a file truncated while mapped ends the process).
+    pub map_files: bool,
 }
 
 impl Default for Limits {
@@ -45,16 +62,45 @@ impl Default for Limits {
         Limits {
             max_entry_size: 1 << 30,
             max_compression_ratio: 1000,
+            deadline: None,
+            map_files: true,
         }
     }
 }
 
-/// Bytes of one entry, held in memory.
+impl Limits {
+    /// Whether the deadline has passed.
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// The error of a read stopped by the deadline.
+    pub(crate) fn timed_out(name: &str) -> EntryError {
+        EntryError::TimedOut {
+            name: name.to_string(),
+        }
+    }
+}
+
+/// Bytes of one entry: in memory, or where they lie in a mapped file.
 pub struct EntryBytes(Box<dyn AsRef<[u8]> + Send + Sync>);
 
 impl EntryBytes {
+    /// The bytes as an owned buffer (a copy, unless they are one already).
     pub fn into_vec(self) -> Vec<u8> {
         self.0.as_ref().as_ref().to_vec()
+    }
+
+    /// Bytes held by someone else (a mapping), kept alive by this value.
+    pub(crate) fn shared(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> EntryBytes {
+        EntryBytes(Box::new(bytes))
+    }
+}
+
+impl AsRef<[u8]> for EntryBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
     }
 }
 
@@ -100,6 +146,8 @@ pub enum EntryError {
     Refused { name: String, detail: String },
     #[error("{name}: cannot be read: {detail}")]
     Unreadable { name: String, detail: String },
+    #[error("{name}: not read: the time allowed for this bundle (--timeout-per-bundle) ran out")]
+    TimedOut { name: String },
 }
 
 /// Why a bundle could not be opened at all.

@@ -12,8 +12,18 @@ use super::{EntryError, Limits};
 /// [`Limits::max_compression_ratio`] marks a likely zip bomb.
 pub const RATIO_CHECK_FLOOR: u64 = 4 << 20;
 
-/// Bytes asked of the reader at a time; the only allocation besides the
-/// result (the "small constant" above the limit).
+/// Most bytes asked of the reader in one call: the ratio and the deadline
+/// are checked between calls, so this bounds how far past either a read
+/// can go. Large enough that the calls cost nothing next to inflating.
+const READ_SLICE: usize = 1 << 20;
+
+/// Bytes asked of the reader once the buffer holds the expected size: a
+/// small read that tells "that was all" (the usual case) from "there is
+/// more" before the buffer grows.
+const PROBE: usize = 512;
+
+/// Growth step when an entry holds more than it declared (the "small
+/// constant" a buffer may hold beyond what was read).
 const CHUNK: usize = 64 << 10;
 
 /// What is known of an entry before it is read.
@@ -112,26 +122,36 @@ pub(crate) fn read_bounded(
         None => u64::MAX,
     };
     let presize = sizes.declared.min(ratio_bound).min(most as u64) as usize;
-    let mut out: Vec<u8> = Vec::with_capacity(presize);
-    let mut chunk = vec![0u8; CHUNK.min(most.max(1))];
+    // Zero-filled up front, and read into in place: a large zeroed buffer
+    // comes straight from the kernel's zero pages, so the inflater writes
+    // the entry into its final place with no copy in between.
+    let mut out: Vec<u8> = vec![0u8; presize];
+    let mut filled = 0usize;
 
-    while out.len() < most {
-        let want = chunk.len().min(most - out.len());
-        let got = match reader.read(&mut chunk[..want]) {
-            Ok(0) => break,
-            Ok(got) => got,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(EntryError::Unreadable {
-                    name: name.to_string(),
-                    detail: describe_io_error(&e),
-                });
+    while filled < most {
+        if limits.deadline_passed() {
+            return Err(super::Limits::timed_out(name));
+        }
+        let got = if filled < out.len() {
+            let end = out.len().min(filled + READ_SLICE);
+            read_some(reader, &mut out[filled..end], name)?
+        } else {
+            let mut probe = [0u8; PROBE];
+            let want = PROBE.min(most - filled);
+            let got = read_some(reader, &mut probe[..want], name)?;
+            if got > 0 {
+                // More than declared: grow within the limit, then read in place again.
+                grow_within(&mut out, got, most);
+                out[filled..filled + got].copy_from_slice(&probe[..got]);
             }
+            got
         };
-        grow_within(&mut out, got, most);
-        out.extend_from_slice(&chunk[..got]);
+        if got == 0 {
+            break;
+        }
+        filled += got;
 
-        let inflated = out.len() as u64;
+        let inflated = filled as u64;
         if let Some(compressed) = sizes.compressed
             && inflated > RATIO_CHECK_FLOOR
             && ratio_exceeded(inflated, compressed, limits)
@@ -146,6 +166,7 @@ pub(crate) fn read_bounded(
             });
         }
     }
+    out.truncate(filled);
 
     if out.len() as u64 > limits.max_entry_size {
         return Err(EntryError::Refused {
@@ -164,20 +185,36 @@ pub(crate) fn read_bounded(
     Ok(out)
 }
 
-/// Makes room for `more` bytes, doubling as usual but never past `most`,
-/// so the buffer's allocation stays within the limit (+ nothing).
+/// Makes room for `more` bytes past the buffer's length, doubling as
+/// usual but never past `most`, and zero-fills the room so reads can go
+/// straight into it: the allocation stays within the limit.
 fn grow_within(out: &mut Vec<u8>, more: usize, most: usize) {
     let needed = out.len() + more;
-    if needed <= out.capacity() {
-        return;
-    }
     let target = out
-        .capacity()
+        .len()
         .saturating_mul(2)
         .max(needed)
         .max(CHUNK)
-        .min(most);
+        .min(most)
+        .max(needed);
     out.reserve_exact(target - out.len());
+    out.resize(target, 0);
+}
+
+/// One read, retried when interrupted; errors in words.
+fn read_some(reader: &mut dyn Read, buf: &mut [u8], name: &str) -> Result<usize, EntryError> {
+    loop {
+        match reader.read(buf) {
+            Ok(got) => return Ok(got),
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(EntryError::Unreadable {
+                    name: name.to_string(),
+                    detail: describe_io_error(&e),
+                });
+            }
+        }
+    }
 }
 
 /// An I/O error in words, without the "(os error N)" suffix a person
@@ -212,6 +249,7 @@ mod tests {
         Limits {
             max_entry_size,
             max_compression_ratio: 1000,
+            ..Limits::default()
         }
     }
 
@@ -256,10 +294,9 @@ mod tests {
     #[test]
     fn growth_never_allocates_past_the_most_wanted() {
         let mut out = Vec::new();
-        for _ in 0..100 {
-            grow_within(&mut out, 1000, 50_000);
-            let room = (50_000 - out.len()).min(1000);
-            out.extend(std::iter::repeat_n(0, room));
+        while out.len() < 50_000 {
+            let more = 1000.min(50_000 - out.len());
+            grow_within(&mut out, more, 50_000);
             assert!(out.capacity() <= 50_000, "{}", out.capacity());
         }
         assert_eq!(out.len(), 50_000);

@@ -1,6 +1,9 @@
-//! Zip bundles, read with the `zip` crate through the open file (or bytes
-//! in memory): only the central directory is read up front; each entry is
-//! inflated on demand, within the limits, into memory.
+//! Zip bundles, read with the `zip` crate from the memory-mapped file (or
+//! through the open file with `--no-mmap`, or from bytes in memory): only
+//! the central directory is read up front; each entry is read on demand,
+//! within the limits. A stored (uncompressed) entry of a mapped or
+//! in-memory zip is handed out where it lies, its CRC-32 checked, without
+//! a copy; deflated entries are inflated into memory.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -10,6 +13,7 @@ use std::path::Path;
 use zip::result::ZipError;
 use zip::{CompressionMethod, ZipArchive};
 
+use super::mapped::SharedBytes;
 use super::names::{show_name, warn_duplicates};
 use super::read::{EntrySizes, Extent, check_declared, describe_io_error, read_bounded};
 use super::{Bundle, BundleError, EntryBytes, EntryError, EntryInfo, Limits};
@@ -24,9 +28,13 @@ pub(crate) struct ZipBundle<R: Read + Seek> {
     archive_index: Vec<usize>,
     warnings: Vec<String>,
     limits: Limits,
+    /// The zip's bytes when they are mapped or in memory, so stored
+    /// entries can be cut from them.
+    shared: Option<SharedBytes>,
 }
 
-/// Opens a zip file on disk, reading through a buffered file handle.
+/// Opens a zip file on disk: memory-mapped when the limits allow it and
+/// the file can be, else read through a buffered file handle.
 pub(crate) fn open_zip_file(
     path: &Path,
     display_name: &str,
@@ -36,10 +44,21 @@ pub(crate) fn open_zip_file(
         path: display_name.to_string(),
         detail: describe_io_error(&e),
     })?;
+    if limits.map_files
+        && let Ok(Some(shared)) = SharedBytes::map(&file)
+    {
+        return Ok(Box::new(ZipBundle::open(
+            Cursor::new(shared.clone()),
+            display_name,
+            limits,
+            Some(shared),
+        )?));
+    }
     Ok(Box::new(ZipBundle::open(
         BufReader::new(file),
         display_name,
         limits,
+        None,
     )?))
 }
 
@@ -50,15 +69,22 @@ pub fn open_zip_bytes(
     bytes: Vec<u8>,
     limits: Limits,
 ) -> Result<Box<dyn Bundle>, BundleError> {
+    let shared = SharedBytes::from_vec(bytes);
     Ok(Box::new(ZipBundle::open(
-        Cursor::new(bytes),
+        Cursor::new(shared.clone()),
         display_name,
         limits,
+        Some(shared),
     )?))
 }
 
 impl<R: Read + Seek> ZipBundle<R> {
-    fn open(reader: R, display_name: &str, limits: Limits) -> Result<Self, BundleError> {
+    fn open(
+        reader: R,
+        display_name: &str,
+        limits: Limits,
+        shared: Option<SharedBytes>,
+    ) -> Result<Self, BundleError> {
         let archive = ZipArchive::new(reader).map_err(|e| match e {
             // The file could not be read: not a statement about its format.
             ZipError::Io(io) if io.kind() != std::io::ErrorKind::UnexpectedEof => {
@@ -137,10 +163,11 @@ impl<R: Read + Seek> ZipBundle<R> {
             archive_index,
             warnings,
             limits,
+            shared,
         })
     }
 
-    fn read(&mut self, index: usize, extent: Extent) -> Result<Vec<u8>, EntryError> {
+    fn read(&mut self, index: usize, extent: Extent) -> Result<EntryBytes, EntryError> {
         let (Some(info), Some(&archive_index)) =
             (self.entries.get(index), self.archive_index.get(index))
         else {
@@ -185,11 +212,23 @@ impl<R: Read + Seek> ZipBundle<R> {
             )));
         }
 
+        if self.limits.deadline_passed() {
+            return Err(Limits::timed_out(name));
+        }
+        if method == CompressionMethod::Stored
+            && matches!(extent, Extent::Whole)
+            && let Some(shared) = &self.shared
+            && let Some(bytes) = stored_in_place(&mut self.archive, shared, archive_index, name)?
+        {
+            return Ok(bytes);
+        }
+
         let mut file = self
             .archive
             .by_index(archive_index)
             .map_err(|e| unreadable(describe_zip_error(&e)))?;
-        read_bounded(&mut file, name, extent, &sizes, &self.limits).map_err(|e| match e {
+        let read = read_bounded(&mut file, name, extent, &sizes, &self.limits);
+        read.map(EntryBytes::from).map_err(|e| match e {
             // Inflating failed: bad deflate data, a CRC mismatch, or more
             // data than the header declared.
             EntryError::Unreadable { name, detail } => EntryError::Unreadable {
@@ -212,15 +251,61 @@ impl<R: Read + Seek> Bundle for ZipBundle<R> {
 
     fn read_prefix(&mut self, index: usize, len: usize) -> Result<Vec<u8>, EntryError> {
         self.read(index, Extent::Prefix(len))
+            .map(EntryBytes::into_vec)
     }
 
     fn read_entry(&mut self, index: usize) -> Result<EntryBytes, EntryError> {
-        self.read(index, Extent::Whole).map(EntryBytes::from)
+        self.read(index, Extent::Whole)
     }
 
     fn warnings(&self) -> &[String] {
         &self.warnings
     }
+}
+
+/// A stored entry cut from the zip's (mapped or in-memory) bytes where it
+/// lies, once its CRC-32 matches. `None` when the entry's sizes or
+/// position are not plain enough to cut it: the zip crate then reads it
+/// and says what is wrong.
+fn stored_in_place<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    shared: &SharedBytes,
+    archive_index: usize,
+    name: &str,
+) -> Result<Option<EntryBytes>, EntryError> {
+    let Ok(raw) = archive.by_index_raw(archive_index) else {
+        return Ok(None);
+    };
+    let (Some(start), length, size, expected_crc) = (
+        raw.data_start(),
+        raw.compressed_size(),
+        raw.size(),
+        raw.crc32(),
+    ) else {
+        return Ok(None);
+    };
+    drop(raw);
+    let range = usize::try_from(start).ok().and_then(|start| {
+        let end = start.checked_add(usize::try_from(length).ok()?)?;
+        Some(start..end)
+    });
+    let Some(bytes) = range
+        .filter(|_| length == size)
+        .and_then(|r| shared.entry(r))
+    else {
+        return Ok(None);
+    };
+    let actual_crc = crc32fast::hash(&bytes);
+    if actual_crc != expected_crc {
+        return Err(EntryError::Unreadable {
+            name: name.to_string(),
+            detail: format!(
+                "corrupt zip entry: its CRC-32 is {actual_crc:08x} but the zip says \
+                 {expected_crc:08x}"
+            ),
+        });
+    }
+    Ok(Some(bytes))
 }
 
 /// A name ending in a separator is a folder entry.

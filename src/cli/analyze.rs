@@ -1,18 +1,31 @@
-//! `hivetriage analyze`: discover bundles, analyze them in parallel, print
-//! the reports and decide the exit status.
+//! `hivetriage analyze`: discover bundles, keep this process's shard of
+//! them, analyze them in parallel (`pool`), show progress (`progress`),
+//! print the reports and decide the exit status.
+//!
+//! Output by format: `jsonl` writes each report the moment its bundle
+//! finishes and `csv` its rows likewise (completion order; the header
+//! first); `json`, `markdown` and `table` are written once every bundle is
+//! done, in input order. Only what the chosen output needs is kept: the
+//! streaming formats keep each bundle's verdict (and its fix files with
+//! `--fix-dir`), not its report.
+
+mod pool;
+mod progress;
 
 use super::{EXIT_USAGE, parse_size};
 use crate::analyze::{AnalyzeOptions, analyze_location};
-use crate::bundle::{self, BundleLocation, Limits};
+use crate::bundle::shard::{Shard, shard_key};
+use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
 use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files};
 use crate::report::{self, BundleReport, Format};
-use crate::rules::RuleOptions;
+use crate::rules::{RuleOptions, Verdict};
 use anyhow::Context;
 use clap::Args;
+use pool::Failure;
+use progress::Progress;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
@@ -32,6 +45,28 @@ pub struct AnalyzeArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
 
+    /// Time one bundle may take (seconds; ms, s, m suffixes allowed; 0: no
+    /// limit). A bundle still running then is reported as error and the
+    /// batch goes on.
+    #[arg(long, value_name = "TIME", default_value = "120", value_parser = parse_duration)]
+    pub timeout_per_bundle: Duration,
+
+    /// Analyze only the K-th of N disjoint shares of the bundles (1 <= K <=
+    /// N), chosen by a stable hash of each bundle's name within its input,
+    /// so N processes on N machines split one batch.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Read bundle files into memory instead of memory-mapping them: for
+    /// bundles on a share that someone may truncate while they are read
+    /// (a mapped file cut short ends the process).
+    #[arg(long)]
+    pub no_mmap: bool,
+
     /// Largest inflated size accepted for one bundle entry (bytes; K, M, G suffixes allowed).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_entry_size: u64,
@@ -49,91 +84,275 @@ pub struct AnalyzeArgs {
     pub fix_dir: Option<PathBuf>,
 }
 
+/// Parses `120`, `2.5`, `90s`, `500ms`, `2m` into a duration.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a time (e.g. 120, 90s, 500ms, 2m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => number,
+        "ms" => number / 1000.0,
+        "m" | "min" => number * 60.0,
+        other => return Err(format!("unknown time unit '{other}' (use ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{text}' is not a usable time"))
+}
+
 /// Runs `analyze`; `color` says whether tables colour their verdicts.
 pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
-    let discovered = bundle::discover(&args.inputs, &|path, prefix| {
-        crate::source::is_registry_data(&path.to_string_lossy(), prefix)
-    });
-    let mut locations = Vec::new();
-    let mut unopened = Vec::new();
-    for item in discovered {
-        match item {
-            Ok(location) => locations.push(location),
-            Err(error) => {
-                eprintln!("hivetriage: {error}");
-                unopened.push(error);
-            }
+    // Each input on its own, so each bundle's name within its input (what
+    // shards are chosen by) is known.
+    let mut discovered: Vec<(Result<BundleLocation, DiscoverError>, String)> = Vec::new();
+    for input in &args.inputs {
+        for item in bundle::discover(std::slice::from_ref(input), &|path, prefix| {
+            crate::source::is_registry_data(&path.to_string_lossy(), prefix)
+        }) {
+            let found = match &item {
+                Ok(location) => PathBuf::from(&location.display_name),
+                Err(error) => PathBuf::from(&error.path),
+            };
+            let key = shard_key(input, &found);
+            discovered.push((item, key));
         }
     }
-    if locations.is_empty() {
+    // Decided before sharding, so every shard of a batch agrees.
+    if !discovered.iter().any(|(item, _)| item.is_ok()) {
+        for (item, _) in &discovered {
+            if let Err(error) = item {
+                eprintln!("hivetriage: {error}");
+            }
+        }
         eprintln!("hivetriage: no input could be opened");
         return Ok(EXIT_USAGE);
+    }
+    if let Some(shard) = args.shard {
+        discovered.retain(|(_, key)| shard.holds(key));
+    }
+    // Positions are kept for every input, opened or not, so `json` is in
+    // input order.
+    let mut locations = Vec::new();
+    let mut unopened = Vec::new();
+    for (position, (item, _)) in discovered.into_iter().enumerate() {
+        match item {
+            Ok(location) => locations.push((position, location)),
+            Err(error) => {
+                eprintln!("hivetriage: {error}");
+                unopened.push((position, error));
+            }
+        }
     }
 
     let options = AnalyzeOptions {
         limits: Limits {
             max_entry_size: args.max_entry_size,
             max_compression_ratio: args.max_compression_ratio.max(1),
+            deadline: None,
+            map_files: !args.no_mmap,
         },
         rules: RuleOptions {
-            anonymous_account: args.anonymous_account,
+            anonymous_account: args.anonymous_account.clone(),
         },
     };
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    let timeout = (!args.timeout_per_bundle.is_zero()).then_some(args.timeout_per_bundle);
 
     let stdout = io::stdout();
-    let mut out = stdout.lock();
+    let mut output = Output::new(
+        args.format,
+        stdout.lock(),
+        args.fix_dir.is_some(),
+        locations.len() + unopened.len(),
+    );
     // Inputs that could not be opened are reported like unreadable bundles,
     // so a batch's output accounts for every input.
-    let mut reports: Vec<BundleReport> = unopened
-        .iter()
-        .map(|error| BundleReport::unreadable(&error.path, error.to_string()))
-        .collect();
-    if args.format == Format::Jsonl {
-        for report in &reports {
-            let _ = report::write_jsonl_line(&mut out, report);
-        }
+    for (position, error) in &unopened {
+        output.add(
+            *position,
+            BundleReport::unreadable(&error.path, error.to_string()),
+        );
     }
-    let analyzed = analyze_all(&locations, &options, jobs, |report| {
-        if args.format == Format::Jsonl {
-            // Streamed as each bundle finishes; a closed pipe ends output.
-            let _ = report::write_jsonl_line(&mut out, report).and_then(|_| out.flush());
-        }
-    });
-    reports.extend(analyzed);
 
+    let progress = Progress::new(locations.len() as u64, !args.quiet);
+    let positions: Vec<usize> = locations.iter().map(|(position, _)| *position).collect();
+    pool::run(
+        locations,
+        jobs,
+        timeout,
+        move |(_, location): &(usize, BundleLocation), deadline| {
+            let mut options = options.clone();
+            options.limits.deadline = deadline;
+            analyze_location(location, &options)
+        },
+        |(_, location), why| failed_report(location, why),
+        |index, report| {
+            let keep_going = progress.suspend(|| output.add(positions[index], report));
+            progress.advance();
+            keep_going
+        },
+    );
+    progress.finish();
+
+    let finished = output.finish(color);
     let fixes_written = match &args.fix_dir {
-        Some(dir) => write_fix_files(dir, &reports),
+        Some(dir) => write_fix_files(dir, &finished.fixes),
         None => Ok(()),
     };
-
-    let written = match args.format {
-        Format::Jsonl => Ok(()),
-        Format::Json => report::write_json(&mut out, &reports),
-        Format::Csv => report::write_csv(&mut out, &reports),
-        Format::Markdown => report::write_markdown(&mut out, &reports),
-        Format::Table => report::write_table_colored(&mut out, &reports, color),
-    }
-    .and_then(|_| out.flush());
-    match written {
+    match finished.written {
         // A reader that stopped early (`| head`) is not a failure of the analysis.
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
-        _ => fixes_written.map(|_| report::exit_code(&reports)),
+        _ => fixes_written.map(|_| report::exit_code_of(finished.verdicts)),
+    }
+}
+
+/// The report of a bundle the pool gave up on.
+fn failed_report(location: &BundleLocation, why: Failure) -> BundleReport {
+    let name = &location.display_name;
+    let detail = match why {
+        Failure::TimedOut(limit) => format!(
+            "{name}: timed out: its analysis did not finish within {} \
+             (--timeout-per-bundle); it was abandoned and the batch went on",
+            describe_duration(limit)
+        ),
+        Failure::Panicked(what) => {
+            format!("{name}: internal error while analyzing this bundle ({what}); please report it")
+        }
+    };
+    BundleReport::unreadable(name, detail)
+}
+
+/// `120 s`, `0.5 s`.
+fn describe_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("{seconds} s")
+    }
+}
+
+/// Where reports go as bundles finish: straight out for the streaming
+/// formats, kept (by input position) for the others.
+struct Output<W: Write> {
+    format: Format,
+    out: W,
+    keep_fixes: bool,
+    /// Reports by input position (collected formats only).
+    slots: Vec<Option<BundleReport>>,
+    /// Fix files by input position (with `--fix-dir` only).
+    fixes: Vec<Option<(String, FixFiles)>>,
+    verdicts: Vec<Verdict>,
+    /// The first write error; nothing more is written after one.
+    error: Option<io::Error>,
+}
+
+fn empty_slots<T>(count: usize) -> Vec<Option<T>> {
+    (0..count).map(|_| None).collect()
+}
+
+/// What is left once every bundle is done.
+struct Finished {
+    written: io::Result<()>,
+    verdicts: Vec<Verdict>,
+    fixes: Vec<(String, FixFiles)>,
+}
+
+impl<W: Write> Output<W> {
+    /// Output for `count` bundles; the CSV header is written at once.
+    fn new(format: Format, out: W, keep_fixes: bool, count: usize) -> Self {
+        let mut output = Output {
+            format,
+            out,
+            keep_fixes,
+            slots: Vec::new(),
+            fixes: empty_slots(if keep_fixes { count } else { 0 }),
+            verdicts: Vec::new(),
+            error: None,
+        };
+        if !output.streams() {
+            output.slots = empty_slots(count);
+        }
+        if format == Format::Csv {
+            let written = report::write_csv_header(&mut output.out);
+            output.note(written);
+        }
+        output
+    }
+
+    fn streams(&self) -> bool {
+        matches!(self.format, Format::Jsonl | Format::Csv)
+    }
+
+    /// Takes the report of the bundle at input `position`. Returns whether
+    /// more are wanted (false once the reader of a streaming output has
+    /// gone away).
+    fn add(&mut self, position: usize, report: BundleReport) -> bool {
+        self.verdicts.push(report.verdict);
+        if let Some(slot) = self.fixes.get_mut(position) {
+            *slot = fix_files(&report).map(|files| (report.bundle.clone(), files));
+        }
+        if self.streams() {
+            if self.error.is_none() {
+                let written = match self.format {
+                    Format::Csv => report::write_csv_rows(&mut self.out, &report),
+                    _ => report::write_jsonl_line(&mut self.out, &report),
+                }
+                .and_then(|_| self.out.flush());
+                self.note(written);
+            }
+            // A closed pipe: nobody reads what the rest of the batch would
+            // say, unless fix files are still to be written for it.
+            return self.error.is_none() || self.keep_fixes;
+        }
+        if let Some(slot) = self.slots.get_mut(position) {
+            *slot = Some(report);
+        }
+        true
+    }
+
+    fn note(&mut self, written: io::Result<()>) {
+        if let Err(error) = written
+            && self.error.is_none()
+        {
+            self.error = Some(error);
+        }
+    }
+
+    /// Writes the collected formats, in input order.
+    fn finish(mut self, color: bool) -> Finished {
+        if !self.streams() {
+            let reports: Vec<BundleReport> = std::mem::take(&mut self.slots)
+                .into_iter()
+                .flatten()
+                .collect();
+            let written = match self.format {
+                Format::Json => report::write_json(&mut self.out, &reports),
+                Format::Markdown => report::write_markdown(&mut self.out, &reports),
+                _ => report::write_table_colored(&mut self.out, &reports, color),
+            }
+            .and_then(|_| self.out.flush());
+            self.note(written);
+        }
+        Finished {
+            written: self.error.map_or(Ok(()), Err),
+            verdicts: self.verdicts,
+            fixes: self.fixes.into_iter().flatten().collect(),
+        }
     }
 }
 
 /// Writes the fix files of every bundle that has some, each into its own
 /// safely named directory under `dir`, and says on stderr what it wrote.
-fn write_fix_files(dir: &Path, reports: &[BundleReport]) -> anyhow::Result<()> {
-    let with_fixes: Vec<(&BundleReport, FixFiles)> = reports
-        .iter()
-        .filter_map(|report| fix_files(report).map(|files| (report, files)))
-        .collect();
-    let names = fix_dir_names(with_fixes.iter().map(|(report, _)| report.bundle.as_str()));
-    for ((report, files), name) in with_fixes.iter().zip(names) {
+fn write_fix_files(dir: &Path, with_fixes: &[(String, FixFiles)]) -> anyhow::Result<()> {
+    let names = fix_dir_names(with_fixes.iter().map(|(bundle, _)| bundle.as_str()));
+    for ((bundle, files), name) in with_fixes.iter().zip(names) {
         let bundle_dir = dir.join(&name);
         std::fs::create_dir_all(&bundle_dir)
             .with_context(|| format!("cannot create {}", bundle_dir.display()))?;
@@ -143,7 +362,7 @@ fn write_fix_files(dir: &Path, reports: &[BundleReport]) -> anyhow::Result<()> {
                 Some(text) => {
                     std::fs::write(&path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("hivetriage: {}: wrote {}", report.bundle, path.display());
+                    eprintln!("hivetriage: {bundle}: wrote {}", path.display());
                 }
                 // A file left from an earlier run would no longer be right.
                 None if path.exists() => std::fs::remove_file(&path)
@@ -155,39 +374,26 @@ fn write_fix_files(dir: &Path, reports: &[BundleReport]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Analyzes bundles on `jobs` threads; `on_done` sees each report as it
-/// finishes (in completion order); the result is in input order.
-fn analyze_all(
-    locations: &[BundleLocation],
-    options: &AnalyzeOptions,
-    jobs: usize,
-    mut on_done: impl FnMut(&BundleReport),
-) -> Vec<BundleReport> {
-    let next = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::channel::<(usize, BundleReport)>();
-    let mut slots: Vec<Option<BundleReport>> = (0..locations.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(locations.len()) {
-            let sender = sender.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(location) = locations.get(index) else {
-                        break;
-                    };
-                    let report = analyze_location(location, options);
-                    if sender.send((index, report)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(sender);
-        for (index, report) in receiver {
-            on_done(&report);
-            slots[index] = Some(report);
-        }
-    });
-    slots.into_iter().flatten().collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_seconds_and_units() {
+        assert_eq!(parse_duration("120"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("2h").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn durations_are_described_plainly() {
+        assert_eq!(describe_duration(Duration::from_secs(120)), "120 s");
+        assert_eq!(describe_duration(Duration::from_millis(500)), "0.5 s");
+    }
 }

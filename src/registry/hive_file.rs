@@ -9,8 +9,9 @@
 //!   only for what is tolerated (dirty sequence numbers, a bad checksum, a
 //!   truncated file, an unknown version, format or clustering factor) is
 //!   read with `Hive::without_validation`, with a warning for each. A dirty
-//!   hive is read as it is; a caller that replays the transaction logs
-//!   passes the patched bytes (with equal sequence numbers) to `open`.
+//!   hive is read as it is by [`HiveFile::open`]; [`HiveFile::open_with_logs`]
+//!   first replays its transaction logs ([`super::log`]) and reads the
+//!   recovered bytes, or the hive as it is when no log could be applied.
 //! * nt-hive only sees bytes it can take: ones starting with a checked base
 //!   block (its validation panics on any other signature), cut to the
 //!   declared hive bins size (trailing garbage is not hive data), with a
@@ -38,6 +39,7 @@ use nt_hive::{Hive, NtHiveError};
 
 use super::around::{BASE_BLOCK_SIZE, Bins, describe, file_offset};
 use super::guard::contain;
+use super::log::{LogDefect, LogOutcome, LogReport, TransactionLog};
 use super::reader::Reader;
 use super::{HiveData, HiveKind, LookupError, RegKey, WalkControl, WalkSummary, printable};
 
@@ -68,6 +70,12 @@ impl HiveHeader {
     pub fn is_dirty(&self) -> bool {
         self.primary_sequence != self.secondary_sequence
     }
+
+    /// The machine hive the header's file name names (`...\Config\SYSTEM`,
+    /// `system.hiv`), if any: a hint, which the structure may contradict.
+    pub fn named_kind(&self) -> Option<HiveKind> {
+        kind_from_name(last_component(&self.file_name))
+    }
 }
 
 /// Offset of the checksum field; it covers the bytes before it.
@@ -75,7 +83,7 @@ const CHECKSUM_OFFSET: usize = 508;
 
 /// The XOR-32 checksum of the first 508 bytes, adjusted the way Windows
 /// does (0 becomes 1 and 0xFFFFFFFF becomes 0xFFFFFFFE).
-fn header_checksum(block: &[u8]) -> u32 {
+pub(super) fn header_checksum(block: &[u8]) -> u32 {
     let sum = block[..CHECKSUM_OFFSET]
         .chunks_exact(4)
         .fold(0u32, |acc, d| {
@@ -88,7 +96,7 @@ fn header_checksum(block: &[u8]) -> u32 {
     }
 }
 
-fn stored_checksum(block: &[u8]) -> u32 {
+pub(super) fn stored_checksum(block: &[u8]) -> u32 {
     let d = &block[CHECKSUM_OFFSET..CHECKSUM_OFFSET + 4];
     u32::from_le_bytes([d[0], d[1], d[2], d[3]])
 }
@@ -144,10 +152,15 @@ pub enum HiveOpenError {
     Unreadable { file: String, detail: String },
 }
 
-/// A hive file held in memory.
+/// What [`HiveFile::open`] gives: the hive and its warnings, or why it
+/// cannot be read.
+pub type OpenedHive = Result<(HiveFile, Vec<String>), HiveOpenError>;
+
+/// A hive file held in memory: a buffer of its own, or bytes it shares
+/// (a memory-mapped file, kept mapped as long as the hive lives).
 pub struct HiveFile {
     origin: String,
-    bytes: Vec<u8>,
+    bytes: Box<dyn AsRef<[u8]> + Send + Sync>,
     header: HiveHeader,
     /// End of the hive bins data used: the declared size, or the end of the
     /// file when it is shorter (trailing bytes past the declared size are
@@ -160,14 +173,87 @@ impl HiveFile {
     /// tolerated comes back as warnings for the report's `errors`.
     pub fn open(
         origin: impl Into<String>,
-        bytes: Vec<u8>,
+        owned: impl AsRef<[u8]> + Send + Sync + 'static,
     ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
+        HiveFile::open_noting(origin.into(), owned, "no logs were applied")
+    }
+
+    /// Opens a hive after replaying its transaction logs when it is dirty
+    /// (see [`super::log::replay`]; the recovered bytes stay within
+    /// `max_len`). Returns what [`HiveFile::open`] returns, plus what was
+    /// done with each log. When the logs cannot be applied, or the hive
+    /// they give cannot be read, the hive is read as it is and the dirty
+    /// warning says why.
+    pub fn open_with_logs(
+        origin: impl Into<String>,
+        bytes: impl AsRef<[u8]> + Send + Sync + 'static,
+        logs: &[TransactionLog<'_>],
+        max_len: usize,
+    ) -> (OpenedHive, Vec<LogReport>) {
         let origin = origin.into();
+        let replay = super::log::replay(&origin, bytes, logs, max_len);
+        let mut reports = replay.logs;
+        if let Some(recovered) = replay.recovered {
+            match HiveFile::open_noting(origin.clone(), recovered, "") {
+                Ok((hive, warnings)) => {
+                    let mut all = replay.warnings;
+                    all.extend(warnings);
+                    return (Ok((hive, all)), reports);
+                }
+                Err(error) => {
+                    for report in reports.iter_mut().filter(|r| r.applied()) {
+                        report.outcome = LogOutcome::NotApplied(LogDefect {
+                            file: report.name.clone(),
+                            offset: None,
+                            detail: format!(
+                                "the hive recovered with it cannot be read ({}); the hive is read as it is",
+                                error_detail(&error)
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let reasons: Vec<String> = reports
+            .iter()
+            .filter_map(|report| match &report.outcome {
+                LogOutcome::NotApplied(defect) => Some(defect.to_string()),
+                _ => None,
+            })
+            .collect();
+        let note = if reasons.is_empty() {
+            "no logs were applied".to_string()
+        } else {
+            format!("no logs were applied ({})", reasons.join("; "))
+        };
+        let opened = HiveFile::open_noting(origin, replay.original, &note);
+        if opened.is_err() {
+            for report in reports.iter_mut() {
+                if matches!(report.outcome, LogOutcome::NotNeeded) {
+                    report.outcome = LogOutcome::NotApplied(LogDefect {
+                        file: report.name.clone(),
+                        offset: None,
+                        detail: "the hive cannot be read".to_string(),
+                    });
+                }
+            }
+        }
+        (opened, reports)
+    }
+
+    /// [`HiveFile::open`], with `unapplied_logs` saying in the dirty-hive
+    /// warning why no log was applied.
+    fn open_noting(
+        origin: String,
+        owned: impl AsRef<[u8]> + Send + Sync + 'static,
+        unapplied_logs: &str,
+    ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
+        let bytes = owned.as_ref();
         let not_a_hive = |detail: String| HiveOpenError::NotAHive {
             file: origin.clone(),
             detail,
         };
-        let Some(header) = sniff_regf(&bytes) else {
+        let Some(header) = sniff_regf(bytes) else {
             let shown = &bytes[..bytes.len().min(4)];
             return Err(not_a_hive(format!(
                 "it does not start with the signature \"regf\" (first bytes {})",
@@ -205,15 +291,15 @@ impl HiveFile {
         let mut warnings = Vec::new();
         if header.is_dirty() {
             warnings.push(format!(
-                "{origin}: dirty hive (sequence numbers {}/{}): changes still in its transaction logs are missing; no logs were applied",
+                "{origin}: dirty hive (sequence numbers {}/{}): changes still in its transaction logs are missing; {unapplied_logs}",
                 header.primary_sequence, header.secondary_sequence
             ));
         }
         if !header.checksum_ok {
             warnings.push(format!(
                 "{origin}: the header checksum is wrong (stored {:#010x}, computed {:#010x}); the hive is read anyway",
-                stored_checksum(&bytes),
-                header_checksum(&bytes)
+                stored_checksum(bytes),
+                header_checksum(bytes)
             ));
         }
         if header.major_version != 1 || !(2..=6).contains(&header.minor_version) {
@@ -253,7 +339,7 @@ impl HiveFile {
 
         let hive = HiveFile {
             origin,
-            bytes,
+            bytes: Box::new(owned),
             header,
             data_end: BASE_BLOCK_SIZE + data_len,
         };
@@ -293,7 +379,7 @@ impl HiveFile {
 
     /// The bytes nt-hive reads: the base block and the hive bins data.
     fn hive_bytes(&self) -> &[u8] {
-        &self.bytes[..self.data_end]
+        &(*self.bytes).as_ref()[..self.data_end]
     }
 
     /// Runs `read` with a [`Reader`] over this hive.
@@ -330,6 +416,25 @@ impl HiveFile {
         visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
     ) -> Result<Option<WalkSummary>, LookupError> {
         self.with_reader(|reader| reader.walk(path, visitor))
+    }
+
+    /// Identifies a hive from its first bytes alone, when they hold all
+    /// that [`HiveFile::identify`] reads (the root key, its subkey list and
+    /// subkeys, and `SAM\Domains` when there is a `SAM`), so the answer is
+    /// the one the whole file would give. `None` when they do not, or are
+    /// not a readable hive: then the whole file must be read. This lets a
+    /// hive no rule needs be passed over without inflating all of it.
+    pub fn identify_from_prefix(
+        entry_name: &str,
+        prefix: impl AsRef<[u8]> + Send + Sync + 'static,
+    ) -> Option<HiveIdentification> {
+        let (hive, _) = HiveFile::open(entry_name, prefix).ok()?;
+        let root = hive.read_key("").ok()??;
+        if !root.problems.is_empty() {
+            return None;
+        }
+        hive.read_key("SAM\\Domains").ok()?;
+        Some(hive.identify(entry_name))
     }
 
     /// Decides SYSTEM / SOFTWARE / SAM / SECURITY from the root keys and the
@@ -456,6 +561,13 @@ impl HiveFile {
                 }
             }
         }
+    }
+}
+
+/// An open error's detail, without the file name the caller already shows.
+fn error_detail(error: &HiveOpenError) -> &str {
+    match error {
+        HiveOpenError::NotAHive { detail, .. } | HiveOpenError::Unreadable { detail, .. } => detail,
     }
 }
 

@@ -9,6 +9,7 @@
 mod around;
 pub mod guard;
 mod hive_file;
+pub mod log;
 mod reader;
 pub mod sam;
 mod text_hive;
@@ -16,7 +17,9 @@ mod value;
 mod view;
 pub mod windows_version;
 
-pub use hive_file::{HiveFile, HiveHeader, HiveIdentification, HiveOpenError, sniff_regf};
+pub use hive_file::{
+    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, sniff_regf,
+};
 pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
 };

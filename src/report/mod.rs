@@ -10,7 +10,7 @@ mod markdown;
 pub mod reg_query;
 mod table;
 
-pub use csv::write_csv;
+pub use csv::{write_csv, write_csv_header, write_csv_rows};
 pub use markdown::write_markdown;
 pub use table::{write_table, write_table_colored};
 
@@ -83,12 +83,20 @@ pub fn write_json(out: &mut dyn Write, reports: &[BundleReport]) -> io::Result<(
 /// The process exit status for a set of reports: 1 if any check fails, else
 /// 3 if anything is unknown or a bundle is `error`, else 0.
 pub fn exit_code(reports: &[BundleReport]) -> u8 {
-    if reports.iter().any(|r| r.verdict == Verdict::Fail) {
+    exit_code_of(reports.iter().map(|report| report.verdict))
+}
+
+/// [`exit_code`] from the bundles' verdicts alone, for callers that do not
+/// keep the reports (streamed output).
+pub fn exit_code_of(verdicts: impl IntoIterator<Item = Verdict>) -> u8 {
+    let (mut fail, mut open) = (false, false);
+    for verdict in verdicts {
+        fail |= verdict == Verdict::Fail;
+        open |= matches!(verdict, Verdict::Unknown | Verdict::Error);
+    }
+    if fail {
         1
-    } else if reports
-        .iter()
-        .any(|r| matches!(r.verdict, Verdict::Unknown | Verdict::Error))
-    {
+    } else if open {
         3
     } else {
         0

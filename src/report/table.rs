@@ -1,11 +1,13 @@
 //! The `table` format, for people at a terminal: one bundle shows its
 //! checks with verdict, summary and fix; several show a line per bundle,
-//! then the checks that fail. Verdicts are coloured when asked to
+//! then totals: bundles per verdict, failing checks by how many bundles
+//! fail them, and the bundles failing each. Verdicts are coloured when asked to
 //! (`--color`, decided by the command line from the terminal and NO_COLOR).
 
 use super::BundleReport;
 use crate::rules::Verdict;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The colour of a verdict: red fail, yellow unknown, green pass, magenta
@@ -142,47 +144,71 @@ fn write_many(out: &mut dyn Write, reports: &[BundleReport], color: bool) -> io:
     }
     writeln!(out, "{summary}")?;
 
-    let failing: Vec<_> = reports
-        .iter()
-        .flat_map(|r| r.checks_with(Verdict::Fail).map(move |c| (r, c)))
-        .collect();
-    if !failing.is_empty() {
-        let mut table = new_table(
-            &["Bundle", "Failing check", "Summary", "Remediation"],
-            color,
-        );
-        for (report, check) in failing {
-            table.add_row(vec![
-                report.bundle.clone(),
-                check.id.clone(),
-                check.summary.clone(),
-                check.remediation.clone().unwrap_or_default(),
-            ]);
+    write_totals(out, reports, color)
+}
+
+/// The end of a batch's table: bundles per verdict, then each failing
+/// check with how many bundles fail it (most first), then the bundles
+/// that fail each check, so a support team sees the common causes first.
+fn write_totals(out: &mut dyn Write, reports: &[BundleReport], color: bool) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Totals: {} bundles", reports.len())?;
+    for verdict in VERDICT_ORDER {
+        let count = reports.iter().filter(|r| r.verdict == verdict).count();
+        if count > 0 {
+            writeln!(out, "  {count:>6} {}", verdict_text(verdict, color))?;
         }
-        writeln!(out, "{table}")?;
     }
-
-    let counts = verdict_counts(reports);
-    writeln!(out, "{} bundles: {counts}", reports.len())
+    let failing = failing_checks(reports);
+    if failing.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Failing checks:")?;
+    for (id, bundles) in &failing {
+        let noun = if bundles.len() == 1 {
+            "bundle fails"
+        } else {
+            "bundles fail"
+        };
+        writeln!(out, "  {} {noun} {id}", bundles.len())?;
+    }
+    for (id, bundles) in &failing {
+        writeln!(out)?;
+        writeln!(out, "Bundles failing {id}:")?;
+        for bundle in bundles {
+            writeln!(out, "  {bundle}")?;
+        }
+    }
+    Ok(())
 }
 
-/// `2 pass, 1 fail, ...` in a fixed order, leaving out zeros.
-pub fn verdict_counts(reports: &[BundleReport]) -> String {
-    [
-        Verdict::Fail,
-        Verdict::Unknown,
-        Verdict::Error,
-        Verdict::Pass,
-        Verdict::NotApplicable,
-    ]
-    .iter()
-    .filter_map(|&verdict| {
-        let n = reports.iter().filter(|r| r.verdict == verdict).count();
-        (n > 0).then(|| format!("{n} {verdict}"))
-    })
-    .collect::<Vec<_>>()
-    .join(", ")
+/// Each failing check id with the bundles failing it (in input order),
+/// the most common first, then by id.
+fn failing_checks(reports: &[BundleReport]) -> Vec<(&str, Vec<&str>)> {
+    let mut by_id: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for report in reports {
+        for check in report.checks_with(Verdict::Fail) {
+            by_id
+                .entry(check.id.as_str())
+                .or_default()
+                .push(report.bundle.as_str());
+        }
+    }
+    let mut failing: Vec<_> = by_id.into_iter().collect();
+    // Stable: equal counts stay in id order.
+    failing.sort_by_key(|(_, bundles)| std::cmp::Reverse(bundles.len()));
+    failing
 }
+
+/// The order verdicts are counted in: what needs attention first.
+const VERDICT_ORDER: [Verdict; 5] = [
+    Verdict::Fail,
+    Verdict::Unknown,
+    Verdict::Error,
+    Verdict::Pass,
+    Verdict::NotApplicable,
+];
 
 #[cfg(test)]
 mod tests {
@@ -198,6 +224,73 @@ mod tests {
         let mut out = Vec::new();
         write_table_colored(&mut out, reports, color).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// A bundle whose checks have the given verdicts.
+    fn bundle(name: &str, checks: &[(&str, Verdict)]) -> BundleReport {
+        let mut report = BundleReport::unreadable(name, "why");
+        report.errors.clear();
+        report.checks = checks
+            .iter()
+            .map(|(id, verdict)| crate::rules::CheckResult {
+                id: id.to_string(),
+                verdict: *verdict,
+                summary: String::new(),
+                evidence: Default::default(),
+                remediation: None,
+                fix: Vec::new(),
+            })
+            .collect();
+        report.verdict = if checks.iter().any(|(_, v)| *v == Verdict::Fail) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        };
+        report
+    }
+
+    #[test]
+    fn a_batch_ends_with_totals_and_failing_checks_grouped_most_common_first() {
+        let (acl, am) = ("Q306957.pickup-acl", "Q306957.active-messaging");
+        let reports = [
+            bundle("a.zip", &[(am, Verdict::Pass), (acl, Verdict::Fail)]),
+            bundle("b.zip", &[(am, Verdict::Fail), (acl, Verdict::Fail)]),
+            bundle("c.zip", &[(am, Verdict::Pass), (acl, Verdict::Pass)]),
+            bundle("d.zip", &[(am, Verdict::Pass), (acl, Verdict::Fail)]),
+            report(Verdict::Error),
+        ];
+        let table = render(&reports, false);
+        let tail = &table[table.find("Totals:").expect("totals")..];
+        assert_eq!(
+            tail,
+            "Totals: 5 bundles\n\
+             \x20\x20     3 fail\n\
+             \x20\x20     1 error\n\
+             \x20\x20     1 pass\n\
+             \n\
+             Failing checks:\n\
+             \x20\x203 bundles fail Q306957.pickup-acl\n\
+             \x20\x201 bundle fails Q306957.active-messaging\n\
+             \n\
+             Bundles failing Q306957.pickup-acl:\n\
+             \x20\x20a.zip\n\
+             \x20\x20b.zip\n\
+             \x20\x20d.zip\n\
+             \n\
+             Bundles failing Q306957.active-messaging:\n\
+             \x20\x20b.zip\n"
+        );
+    }
+
+    #[test]
+    fn without_failures_only_the_totals_end_the_table() {
+        let reports = [report(Verdict::Pass), report(Verdict::Unknown)];
+        let table = render(&reports, false);
+        assert!(
+            table.ends_with("Totals: 2 bundles\n       1 unknown\n       1 pass\n"),
+            "{table}"
+        );
+        assert!(!table.contains("Failing checks"));
     }
 
     #[test]
