@@ -79,7 +79,7 @@ fn walks(c: &mut Criterion) {
     let large = large_software_hive();
     group.throughput(Throughput::Bytes(large.len() as u64));
     let large = open("SOFTWARE (generated)", large);
-    group.bench_function("generated_software_100MB", |b| {
+    group.bench_function("generated_software", |b| {
         b.iter(|| black_box(full_walk(&large)))
     });
     if let Some(system) = corpus_system_hive() {
@@ -113,7 +113,7 @@ fn rule_lookups(c: &mut Criterion) {
         accounts: None,
         options: &options,
     };
-    c.bench_function("q306957_lookups_on_100MB_software", |b| {
+    c.bench_function("q306957_lookups_generated_software", |b| {
         b.iter(|| {
             let checks: Vec<_> = rules::all()
                 .iter()
