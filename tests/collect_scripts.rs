@@ -269,7 +269,6 @@ fn the_hives_the_nt4_and_w2k_scripts_write_are_recognised() {
 }
 
 #[test]
-#[ignore = "needs the cacls display reader (contract: `cacls <folder>` output), on another branch"]
 fn the_cacls_output_of_the_nt4_and_w2k_scripts_is_recognised() {
     classify_every_produced_file(Target::Nt4, true);
     classify_every_produced_file(Target::W2k, true);

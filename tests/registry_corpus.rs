@@ -1007,40 +1007,23 @@ fn nt_hive_reads_the_same_keys_and_values_in_clean_hives() {
     assert_eq!(compared, 8);
 }
 
-/// Throughput of a full walk (values copied, subkey names decoded) of the
-/// 11.7 MB regipy SYSTEM hive, best of 5 rounds (`WALK_ROUNDS=30` for more
-/// on a busy machine). Timing needs an optimised build:
-/// `cargo test --release --test registry_corpus walk_speed -- --ignored --nocapture`.
+/// A full walk of the regipy SYSTEM hive reaches every value (its speed is
+/// measured by `benches/registry.rs`, not here).
 #[test]
-#[ignore]
-fn walk_speed_on_regipy_system() {
+fn full_walk_of_regipy_system_reads_every_value() {
     let Some((hive, _)) = regipy("SYSTEM") else {
         return;
     };
-    let size = hive.header().hive_bins_size as f64;
-    let mut best = f64::MAX;
-    for _ in 0..(std::env::var("WALK_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5))
-    {
-        let started = std::time::Instant::now();
-        let mut values = 0usize;
-        hive.walk("", &mut |key: &RegKey| {
+    let mut values = 0usize;
+    let summary = hive
+        .walk("", &mut |key: &RegKey| {
             values += key.values.len();
             WalkControl::Continue
         })
         .unwrap()
         .unwrap();
-        best = best.min(started.elapsed().as_secs_f64());
-        assert_eq!(values, 73456);
-    }
-    println!(
-        "full walk of {:.1} MB in {:.1} ms: {:.0} MB/s",
-        size / 1e6,
-        best * 1e3,
-        size / 1e6 / best
-    );
+    assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+    assert_eq!(values, 73456);
 }
 
 // ------------------------------------ an independent reader: reglookup
