@@ -1,7 +1,10 @@
 //! `hivetriage acl` through the real binary, and binary descriptors named
 //! by `manifest.toml` through `analyze` (good, malformed, missing, broken).
 
-use assert_cmd::Command;
+mod common;
+
+use common::run_hivetriage as run;
+
 use hivetriage::fixture::acl::{binary_descriptor, manifest_toml};
 use hivetriage::fixture::scenario::{Scenario, SnapshotFormat, SnapshotSpec, pickup_sddl_with_add};
 use hivetriage::fixture::zip::zip_bytes;
@@ -9,19 +12,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const PICKUP: &str = "C:\\exchsrvr\\imcdata\\Pickup";
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .expect("binary built")
-        .args(args)
-        .output()
-        .expect("hivetriage runs");
-    (
-        output.status.code().expect("exited"),
-        String::from_utf8(output.stdout).expect("UTF-8"),
-        String::from_utf8(output.stderr).expect("UTF-8"),
-    )
-}
 
 fn sample(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -4,27 +4,14 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::run_hivetriage as run;
+
 use hivetriage::fixture::scenario::{
     MACHINE_SID, Scenario, SnapshotFormat, SnapshotSpec, SystemWrite, ValueSpec, iusr_sid,
     pickup_sddl_read_only, pickup_sddl_with_add, samples,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// Runs `hivetriage` with `args`; returns (exit status, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .expect("binary built")
-        .args(args)
-        .output()
-        .expect("hivetriage runs");
-    (
-        output.status.code().expect("exited, not killed"),
-        String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    )
-}
 
 /// Writes `zip` into a temp dir and returns (dir guard, path).
 fn zip_file(zip: &[u8], name: &str) -> (tempfile::TempDir, PathBuf) {

@@ -3,7 +3,10 @@
 //! status, `--shard`, `--timeout-per-bundle`, the table's totals, and
 //! entries that are not read whole.
 
-use assert_cmd::Command;
+mod common;
+
+use common::run_hivetriage as run;
+
 use hivetriage::fixture::regf::HiveBuilder;
 use hivetriage::fixture::scenario::{Scenario, pickup_sddl_read_only};
 use hivetriage::fixture::zip::{
@@ -12,23 +15,6 @@ use hivetriage::fixture::zip::{
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-/// Runs `hivetriage` with `args`; returns (exit status, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .expect("binary built")
-        .args(args)
-        .output()
-        .expect("hivetriage runs");
-    let status = output.status.code().expect("exited, not killed");
-    let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
-    assert_ne!(status, 101, "panicked: {stderr}");
-    (
-        status,
-        String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr,
-    )
-}
 
 /// Parses JSON Lines output, one report per line.
 fn jsonl(stdout: &str) -> Vec<Value> {

@@ -2,7 +2,10 @@
 //! Vista-layout text, the contract's JSON, `/s`, exit statuses, every
 //! registry source, and its output read back as a registry source.
 
-use assert_cmd::Command;
+mod common;
+
+use common::run_hivetriage;
+
 use hivetriage::fixture::scenario::{RegistryForm, Scenario};
 use hivetriage::fixture::zip::zip_bytes;
 use hivetriage::source::reg_export::RegExportVersion;
@@ -13,17 +16,9 @@ use std::path::{Path, PathBuf};
 const PARAMETERS: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\MSExchangeIMC\Parameters";
 
 fn query(args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .arg("query")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().expect("exited"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let mut all = vec!["query"];
+    all.extend_from_slice(args);
+    run_hivetriage(&all)
 }
 
 fn sample(name: &str) -> String {

@@ -1,8 +1,27 @@
-//! Helpers shared by the integration tests: where `../shared` is, and
-//! reading its files without copying them into the repository.
+//! Helpers shared by the integration tests: running the binary, where
+//! `../shared` is, and reading its files without copying them into the
+//! repository.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+
+/// Runs `hivetriage` with `args`; returns (exit status, stdout, stderr).
+/// A panic (status 101) fails the test whatever it expected.
+pub fn run_hivetriage(args: &[&str]) -> (i32, String, String) {
+    let output = assert_cmd::Command::cargo_bin("hivetriage")
+        .expect("binary built")
+        .args(args)
+        .output()
+        .expect("hivetriage runs");
+    let status = output.status.code().expect("exited, not killed");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
+    assert_ne!(status, 101, "panicked: {stderr}");
+    (
+        status,
+        String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr,
+    )
+}
 
 /// `../shared` beside the repository, or `None` (with the reason printed)
 /// when it is absent, so a fresh clone still passes.
