@@ -19,7 +19,7 @@ use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
 use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
 use crate::source::reg_text::{TextRegistryBuilder, read_reg_text};
-use crate::source::{self, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind, szdd};
+use crate::source::{self, Packing, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -72,22 +72,20 @@ struct LoadedHive {
     kind: Option<HiveKind>,
     reason: String,
     hive: HiveFile,
-    /// Expanded from an SZDD file (an NT 4.0 repair copy).
-    compressed: bool,
+    /// Expanded from a compressed file (an NT 4.0 repair copy).
+    packing: Option<Packing>,
 }
 
-/// An entry to read whole: from the bundle, or already expanded from SZDD.
+/// An entry to read whole: from the bundle, or already expanded from a
+/// compressed file.
 struct Candidate {
     index: usize,
-    expanded: Option<Vec<u8>>,
+    expanded: Option<(Vec<u8>, Packing)>,
     /// For a hive, the kind its header's file name names.
     named_kind: Option<HiveKind>,
     /// For a hive, whether its header says it is dirty.
     dirty: bool,
 }
-
-/// How `sources` words a hive expanded from SZDD.
-const SZDD_WORDS: &str = "SZDD-compressed repair copy";
 
 /// A bundle read into its views, with what was found and what went wrong.
 /// `analyze`, `acl` and `query` all start from this.
@@ -165,7 +163,7 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
 const IDENTIFY_LOOK: usize = 256 << 10;
 
 /// Reads a bundle's entries into the registry and ACL views. `limits`
-/// bound what is expanded in memory (SZDD files), as the bundle's own
+/// bound what is expanded in memory (compressed files), as the bundle's own
 /// limits bound its entries.
 pub fn load_bundle(bundle: &mut dyn Bundle, limits: Limits) -> LoadedBundle {
     load_bundle_needing(bundle, limits, None)
@@ -188,7 +186,7 @@ pub fn load_bundle_needing(
     // Sources: what each entry is, from its first bytes.
     let mut hive_entries: Vec<Candidate> = Vec::new();
     let mut text_entries: Vec<(Candidate, RegTextForm)> = Vec::new();
-    let mut szdd_entries = Vec::new();
+    let mut packed_entries = Vec::new();
     let mut log_entries = Vec::new();
     // Entries named like a log that are nothing else: logs when their hive
     // is in the bundle (a log whose base block is damaged), else ignored.
@@ -233,7 +231,7 @@ pub fn load_bundle_needing(
                 },
                 form,
             )),
-            Sniffed::Szdd => szdd_entries.push(index),
+            Sniffed::Packed(packing) => packed_entries.push((index, packing)),
             Sniffed::TransactionLog(_) => log_entries.push(index),
             Sniffed::AclSnapshot(form) => snapshot_entries.push((index, form)),
             Sniffed::Manifest => {
@@ -253,9 +251,9 @@ pub fn load_bundle_needing(
         }
     }
 
-    // SZDD files: expanded in memory within the entry limit, then taken
-    // for what their content is.
-    for index in szdd_entries {
+    // Compressed files: expanded in memory within the entry limit, then
+    // taken for what their content is.
+    for (index, packing) in packed_entries {
         if limits.deadline_passed() {
             break;
         }
@@ -263,34 +261,32 @@ pub fn load_bundle_needing(
         let expanded = bundle
             .read_entry(index)
             .map_err(|error| error.to_string())
-            .and_then(|bytes| {
-                szdd::expand(name, &bytes, limits.max_entry_size).map_err(|e| e.to_string())
-            });
+            .and_then(|bytes| packing.expand(name, &bytes, limits.max_entry_size));
         let expanded = match expanded {
             Ok(expanded) => expanded,
             Err(error) => {
                 sources.push(source_entry(
                     name,
                     SourceKind::Ignored,
-                    format!("SZDD-compressed; not expanded: {error}"),
+                    format!("{}; not expanded: {error}", packing.short_words()),
                 ));
                 errors.push(error);
                 continue;
             }
         };
-        errors.extend(expanded.warnings);
-        let data = expanded.data;
+        let (data, warnings) = expanded;
+        errors.extend(warnings);
         match source::sniff(name, &data[..data.len().min(SNIFF_LEN)]) {
             Sniffed::Hive(header) => hive_entries.push(Candidate {
                 index,
-                expanded: Some(data),
+                expanded: Some((data, packing)),
                 named_kind: header.named_kind(),
                 dirty: header.is_dirty(),
             }),
             Sniffed::RegText(form) => text_entries.push((
                 Candidate {
                     index,
-                    expanded: Some(data),
+                    expanded: Some((data, packing)),
                     named_kind: None,
                     dirty: false,
                 },
@@ -299,7 +295,10 @@ pub fn load_bundle_needing(
             _ => sources.push(source_entry(
                 name,
                 SourceKind::Ignored,
-                "SZDD-compressed; expanded, it is not a hive or registry text".to_string(),
+                format!(
+                    "{}; expanded, it is not a hive or registry text",
+                    packing.short_words()
+                ),
             )),
         }
     }
@@ -346,9 +345,9 @@ pub fn load_bundle_needing(
         }
         let name = &entries[candidate.index].name;
         let log_indices = logs_of_hive.remove(&candidate.index).unwrap_or_default();
-        let compressed = candidate.expanded.is_some();
+        let packing = candidate.expanded.as_ref().map(|(_, packing)| *packing);
         if let Some(needed) = needed
-            && !compressed
+            && packing.is_none()
             && !candidate.dirty
             && log_indices.is_empty()
             && !candidate
@@ -361,7 +360,7 @@ pub fn load_bundle_needing(
             continue;
         }
         let (kind_words, bytes) = match candidate.expanded {
-            Some(bytes) => (format!("{SZDD_WORDS}; "), EntryBytes::from(bytes)),
+            Some((bytes, packing)) => (format!("{}; ", packing.words()), EntryBytes::from(bytes)),
             None => match bundle.read_entry(candidate.index) {
                 Ok(bytes) => (String::new(), bytes),
                 Err(error) => {
@@ -408,7 +407,7 @@ pub fn load_bundle_needing(
                     kind: identification.kind,
                     reason: identification.reason,
                     hive,
-                    compressed,
+                    packing,
                 });
             }
             Err(error) => {
@@ -439,7 +438,7 @@ pub fn load_bundle_needing(
         }
         let name = &entries[candidate.index].name;
         let bytes = match candidate.expanded {
-            Some(bytes) => bytes,
+            Some((bytes, _)) => bytes,
             None => match bundle.read_entry(candidate.index) {
                 Ok(bytes) => bytes.into_vec(),
                 Err(error) => {
@@ -710,9 +709,9 @@ fn build_registry(
     for (kind, mut hives) in by_kind {
         if hives.len() == 1 {
             let hive = hives.remove(0);
-            let detail = match hive.compressed {
-                true => format!("{kind} ({SZDD_WORDS})"),
-                false => kind.name().to_string(),
+            let detail = match hive.packing {
+                Some(packing) => format!("{kind} ({})", packing.words()),
+                None => kind.name().to_string(),
             };
             sources.push(source_entry(&hive.entry, SourceKind::Hive, detail));
             registry.add(kind, Box::new(hive.hive) as Box<dyn HiveData>);

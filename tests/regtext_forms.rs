@@ -252,6 +252,11 @@ fn sources_say_which_form_each_entry_is_and_that_it_was_used() {
             "Reg/system._",
             "SYSTEM (SZDD-compressed repair copy)",
         ),
+        (
+            RegistryForm::Cabinet,
+            "Reg/software._",
+            "SOFTWARE (single-file cabinet (MSCF))",
+        ),
     ];
     for (form, entry, detail) in expectations {
         let report = report(scenario.zip_as(form));
@@ -260,7 +265,7 @@ fn sources_say_which_form_each_entry_is_and_that_it_was_used() {
             .iter()
             .find(|s| s["name"] == entry)
             .unwrap_or_else(|| panic!("{form:?}: no {entry} in {sources:#?}"));
-        let kind = if form == RegistryForm::Szdd {
+        let kind = if matches!(form, RegistryForm::Szdd | RegistryForm::Cabinet) {
             "hive"
         } else {
             "reg_export"

@@ -4,6 +4,7 @@
 //! base block is 4 KiB and every text form announces itself in its first
 //! lines. Entries are read whole later, and only when a view needs them.
 
+pub mod cabinet;
 pub mod reg_export;
 pub mod reg_query;
 pub mod reg_text;
@@ -51,13 +52,58 @@ pub enum Sniffed {
     AclSnapshot(SnapshotForm),
     /// Registry data saved as text: a `.reg` export or `reg query` output.
     RegText(RegTextForm),
-    /// A file compressed by `COMPRESS.EXE` (SZDD), such as NT 4.0's
-    /// `repair\system._`: what it is shows once it is expanded.
-    Szdd,
+    /// One compressed file, such as NT 4.0's `repair\system._`: what it
+    /// is shows once it is expanded.
+    Packed(Packing),
     /// `manifest.toml` at the bundle root.
     Manifest,
     /// Nothing this tool reads; the reason is for the report.
     Other(String),
+}
+
+/// How one compressed file is packed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packing {
+    /// `COMPRESS.EXE`'s SZDD format (NT 4.0's repair copies).
+    Szdd,
+    /// A cabinet (`MSCF`) holding one file.
+    Cabinet,
+}
+
+impl Packing {
+    /// How `sources` words a file expanded from this packing.
+    pub fn words(self) -> &'static str {
+        match self {
+            Packing::Szdd => "SZDD-compressed repair copy",
+            Packing::Cabinet => "single-file cabinet (MSCF)",
+        }
+    }
+
+    /// The packing alone, for an entry not (usefully) expanded.
+    pub fn short_words(self) -> &'static str {
+        match self {
+            Packing::Szdd => "SZDD-compressed",
+            Packing::Cabinet => "cabinet (MSCF)",
+        }
+    }
+
+    /// Expands `bytes` (the whole file `name`) within `max_size` bytes;
+    /// the expanded data and warnings for the report, or why not.
+    pub fn expand(
+        self,
+        name: &str,
+        bytes: &[u8],
+        max_size: u64,
+    ) -> Result<(Vec<u8>, Vec<String>), String> {
+        match self {
+            Packing::Szdd => szdd::expand(name, bytes, max_size)
+                .map(|expanded| (expanded.data, expanded.warnings))
+                .map_err(|error| error.to_string()),
+            Packing::Cabinet => cabinet::expand(name, bytes, max_size)
+                .map(|expanded| (expanded.data, expanded.warnings))
+                .map_err(|error| error.to_string()),
+        }
+    }
 }
 
 /// Recognises an entry from its name and first bytes.
@@ -76,7 +122,10 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
         return Sniffed::Manifest;
     }
     if szdd::is_szdd(prefix) {
-        return Sniffed::Szdd;
+        return Sniffed::Packed(Packing::Szdd);
+    }
+    if cabinet::is_cabinet(prefix) {
+        return Sniffed::Packed(Packing::Cabinet);
     }
     if let Some(form) = reg_text::sniff_reg_text(prefix) {
         return Sniffed::RegText(form);
@@ -102,7 +151,7 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
 pub fn is_registry_data(name: &str, prefix: &[u8]) -> bool {
     matches!(
         sniff(name, prefix),
-        Sniffed::Hive(_) | Sniffed::RegText(_) | Sniffed::Szdd
+        Sniffed::Hive(_) | Sniffed::RegText(_) | Sniffed::Packed(_)
     )
 }
 
