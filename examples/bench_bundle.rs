@@ -116,15 +116,7 @@ fn write_zip_with_dump(path: &Path, entries: &Entries) -> Result<(), Box<dyn std
         .compression_method(zip::CompressionMethod::Stored)
         .large_file(true);
     zip.start_file("Dumps/memory.dmp", stored)?;
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let block: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
+    let block = hivetriage::fixture::noise(1 << 20, 0x4f6c_dd1d);
     for _ in 0..DUMP_SIZE / block.len() as u64 {
         zip.write_all(&block)?;
     }

@@ -401,16 +401,8 @@ fn unrelated_entries_and_unneeded_hives_are_not_read_whole() {
         .file_name(r"\SystemRoot\System32\Config\SECURITY");
     // Enough incompressible-looking data that the break lies past the
     // first 256 KiB, which is all that is looked at to identify the hive.
-    let mut seed = 0x2545_f491u32;
     for i in 0..64 {
-        let noise: Vec<u8> = (0..16_384)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 17;
-                seed ^= seed << 5;
-                seed as u8
-            })
-            .collect();
+        let noise = hivetriage::fixture::noise(16_384, 0x2545_f491 + i);
         security
             .key(&format!(r"Policy\Secrets\S{i}"))
             .binary("CurrVal", &noise);

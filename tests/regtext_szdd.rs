@@ -34,14 +34,7 @@ fn have(tool: &str) -> bool {
 /// empty input is tested against our own writers only.)
 fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let scenario = Scenario::healthy();
-    let mut noise = Vec::with_capacity(60_000);
-    let mut state = 0x2545_f491_u32;
-    for _ in 0..60_000 {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        noise.push(state as u8);
-    }
+    let noise = hivetriage::fixture::noise(60_000, 0x2545_f491);
     vec![
         ("system", scenario.system_hive()),
         ("software", scenario.software_hive()),

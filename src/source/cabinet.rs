@@ -149,15 +149,7 @@ mod tests {
 
     #[test]
     fn damaged_cabinets_are_errors_naming_the_file() {
-        let mut state = 0x9e37_79b9u32;
-        let noise: Vec<u8> = (0..5_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                state as u8
-            })
-            .collect();
+        let noise = crate::fixture::noise(5_000, 0x9e37_79b9);
         let cabinet = single_file_cabinet("system", &noise);
         for cut in [0, 8, 36, cabinet.len() / 2, cabinet.len() - 1] {
             let error = expand("x._", &cabinet[..cut], 1 << 20).unwrap_err();
