@@ -208,7 +208,7 @@ impl DirBundle {
                 }
             }
         }
-        read_bounded(&mut handle, name, extent, &sizes, &self.limits).map(EntryBytes::from)
+        read_bounded(&mut handle, name, extent, &sizes, &self.limits)
     }
 }
 

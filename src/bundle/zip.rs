@@ -228,7 +228,7 @@ impl<R: Read + Seek> ZipBundle<R> {
             .by_index(archive_index)
             .map_err(|e| unreadable(describe_zip_error(&e)))?;
         let read = read_bounded(&mut file, name, extent, &sizes, &self.limits);
-        read.map(EntryBytes::from).map_err(|e| match e {
+        read.map_err(|e| match e {
             // Inflating failed: bad deflate data, a CRC mismatch, or more
             // data than the header declared.
             EntryError::Unreadable { name, detail } => EntryError::Unreadable {
