@@ -30,6 +30,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hivetriage-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "== generating inputs in $work"
 "$target/release/examples/bench_bundle" "$work" >/dev/null
+# Let the 2 GiB of fresh inputs reach the disk first, so writeback does not
+# run during the measurements.
+sync
 
 # -i: the corpus SYSTEM hive has no IMC, so analyze exits 1 (fail) by design.
 echo "== one bundle"
