@@ -10,11 +10,7 @@ use hivetriage::acl::{
 use hivetriage::source::text::{decode_text, lines};
 use std::path::PathBuf;
 
-/// The Get-Acl and icacls-/save targets' own checks, shared with them.
-#[path = "../fuzz/fuzz_targets/acl_sddl_form_check.rs"]
-mod acl_sddl_form_check;
-
-/// The cacls and icacls targets' own checks, shared with them.
+/// The snapshot-reader targets' own checks, shared with them.
 #[path = "../fuzz/fuzz_targets/acl_display_check.rs"]
 mod acl_display_check;
 
@@ -135,7 +131,8 @@ fn acl_sddl_forms_regressions() {
     ] {
         let cases = inputs(target);
         for (path, data) in &cases {
-            let outcome = std::panic::catch_unwind(|| acl_sddl_form_check::check(form, data));
+            let outcome =
+                std::panic::catch_unwind(|| acl_display_check::check_sddl_form(form, data));
             assert!(outcome.is_ok(), "{} fails again", path.display());
         }
         println!("{target}: {} regression inputs", cases.len());

@@ -1,28 +1,21 @@
-//! Shared by the cacls and icacls targets (a module, not a target): reads
-//! the input as display output of `form` and checks what a reader must
-//! guarantee; then writes back each folder whose ACEs the tool can print
-//! and checks that the reader reads the same ACEs again.
+//! Shared by the snapshot-reader targets and their regression test (a
+//! module, not a target). [`check`], for cacls and icacls: reads the input
+//! as display output of `form` and checks what a reader must guarantee;
+//! then writes back each folder whose ACEs the tool can print and checks
+//! that the reader reads the same ACEs again. [`check_sddl_form`], for
+//! Get-Acl and icacls /save: every folder holds the descriptor its own SDDL
+//! parses to.
+// Each target uses one of the two checks.
+#![allow(dead_code)]
 
 use hivetriage::acl::rights::{FILE_ALL_ACCESS, map_generic};
-use hivetriage::acl::{Dacl, SnapshotForm, Trustee, read_snapshot_as};
+use hivetriage::acl::{Dacl, SnapshotForm, SnapshotRead, Trustee, parse_sddl, read_snapshot_as};
 use hivetriage::fixture::acl::{try_cacls_output, try_icacls_output};
 use hivetriage::source::text::{decode_text, lines};
 
 pub fn check(form: SnapshotForm, data: &[u8]) {
     let read = read_snapshot_as(form, "fuzz", data);
-    let line_count = lines(&decode_text(data).text).len();
-    for line in read
-        .folders
-        .iter()
-        .map(|f| f.line)
-        .chain(read.problems.iter().map(|p| p.line))
-        .flatten()
-    {
-        assert!(
-            (1..=line_count).contains(&line),
-            "line {line} of {line_count}"
-        );
-    }
+    assert_lines_within(&read, data);
     for problem in &read.problems {
         if let Some(folder) = &problem.folder {
             assert!(!folder.trim().is_empty(), "{problem:?}");
@@ -87,5 +80,35 @@ pub fn check(form: SnapshotForm, data: &[u8]) {
             panic!()
         };
         assert_eq!(shape(read_back), shape(aces), "{written:?}");
+    }
+}
+
+/// Get-Acl and icacls /save: the checks of `check`'s first part, and every
+/// folder holds the descriptor its own SDDL parses to.
+pub fn check_sddl_form(form: SnapshotForm, data: &[u8]) {
+    let read = read_snapshot_as(form, "fuzz", data);
+    assert_lines_within(&read, data);
+    for folder in &read.folders {
+        let sddl = folder.sddl.as_deref().expect("this form carries SDDL");
+        assert_eq!(parse_sddl(sddl).as_ref(), Ok(&folder.descriptor));
+        assert!(!folder.path.is_empty());
+    }
+}
+
+/// Every line number a read reports, of a folder or a problem, lies
+/// within the file.
+pub fn assert_lines_within(read: &SnapshotRead, data: &[u8]) {
+    let line_count = lines(&decode_text(data).text).len();
+    for line in read
+        .folders
+        .iter()
+        .map(|f| f.line)
+        .chain(read.problems.iter().map(|p| p.line))
+        .flatten()
+    {
+        assert!(
+            (1..=line_count).contains(&line),
+            "line {line} of {line_count}"
+        );
     }
 }

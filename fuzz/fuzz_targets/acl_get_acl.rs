@@ -1,10 +1,10 @@
 //! Arbitrary bytes read as Get-Acl | Format-List output (the checks are in
-//! `acl_sddl_form_check.rs`, shared with the regression test).
+//! `acl_display_check.rs`, shared with the regression test).
 #![no_main]
 
-mod acl_sddl_form_check;
+mod acl_display_check;
 
 use hivetriage::acl::SnapshotForm;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| acl_sddl_form_check::check(SnapshotForm::GetAclList, data));
+fuzz_target!(|data: &[u8]| acl_display_check::check_sddl_form(SnapshotForm::GetAclList, data));

@@ -1,10 +1,10 @@
 //! Arbitrary bytes read as icacls /save files (the checks are in
-//! `acl_sddl_form_check.rs`, shared with the regression test).
+//! `acl_display_check.rs`, shared with the regression test).
 #![no_main]
 
-mod acl_sddl_form_check;
+mod acl_display_check;
 
 use hivetriage::acl::SnapshotForm;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| acl_sddl_form_check::check(SnapshotForm::IcaclsSave, data));
+fuzz_target!(|data: &[u8]| acl_display_check::check_sddl_form(SnapshotForm::IcaclsSave, data));
