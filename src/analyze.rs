@@ -554,7 +554,13 @@ pub fn load_bundle_needing(
         registry
             .hive(HiveKind::Sam)
             .and_then(|sam| match LocalAccounts::from_sam(sam) {
-                Ok(accounts) => Some(accounts),
+                Ok(accounts) => {
+                    // One bad record costs only what it holds: the rest is used.
+                    for record in &accounts.damaged {
+                        errors.push(format!("SAM record not used: {}", record.error));
+                    }
+                    Some(accounts)
+                }
                 Err(error) => {
                     errors.push(format!("SAM accounts could not be read: {error}"));
                     None

@@ -63,6 +63,7 @@ fn sam() -> LocalAccounts {
                 member_sids: vec![sid(500), sid(1001), sid(1002)],
             },
         ],
+        damaged: Vec::new(),
     }
 }
 
@@ -212,7 +213,7 @@ fn unknown_account_is_undecided_when_a_candidate_changes_the_answer() {
     ))
     .unwrap();
     let access = evaluate_for_token(&pickup, &token, 0x2);
-    let TokenAccess::Undecided { outcomes } = &access else {
+    let TokenAccess::Undecided { outcomes, .. } = &access else {
         panic!("{access:?}")
     };
     let answers: Vec<_> = outcomes
@@ -226,7 +227,7 @@ fn unknown_account_is_undecided_when_a_candidate_changes_the_answer() {
 
     let deny = parse_sddl(&format!("D:(D;;0x2;;;{})(A;;FA;;;WD)", sid(1002))).unwrap();
     let access = evaluate_for_token(&deny, &token, 0x2);
-    let TokenAccess::Undecided { outcomes } = &access else {
+    let TokenAccess::Undecided { outcomes, .. } = &access else {
         panic!("{access:?}")
     };
     assert_eq!(

@@ -4,9 +4,9 @@
 //! types, identification by structure, SAM round trips, and damage made on
 //! purpose at known cells.
 
-use hivetriage::fixture::regf::{BASE_BLOCK_SIZE, HiveBuilder};
+use hivetriage::fixture::regf::{BASE_BLOCK_SIZE, HiveBuilder, WrittenHive};
 use hivetriage::fixture::sam::SamBuilder;
-use hivetriage::registry::sam::{GroupKind, LocalAccounts};
+use hivetriage::registry::sam::{DamagedPart, GroupKind, LocalAccounts, RecordProblem};
 use hivetriage::registry::{
     HiveData, HiveFile, HiveKind, Lookup, RegKey, RegistryView, WalkControl, reg_type,
 };
@@ -160,7 +160,7 @@ fn hives_are_identified_by_structure_whatever_their_names() {
     assert_eq!(id.kind, Some(HiveKind::Software), "{}", id.reason);
     assert!(id.reason.contains("Microsoft, Classes"), "{}", id.reason);
 
-    let sam = HiveFile::open("x", SamBuilder::windows_defaults(MACHINE).to_bytes())
+    let sam = HiveFile::open("x", SamBuilder::windows2000_defaults(MACHINE).to_bytes())
         .unwrap()
         .0;
     let id = sam.identify("system.hiv");
@@ -178,7 +178,7 @@ fn hives_are_identified_by_structure_whatever_their_names() {
 
 #[test]
 fn sam_round_trip_with_iusr_in_guests_and_none() {
-    let mut sam = SamBuilder::windows_defaults(MACHINE);
+    let mut sam = SamBuilder::windows2000_defaults(MACHINE);
     let iusr = format!("{MACHINE}-1001");
     sam.user("IUSR_EXCH01", 1001)
         .alias_member(546, &iusr)
@@ -219,7 +219,7 @@ fn sam_round_trip_with_iusr_in_guests_and_none() {
 
 #[test]
 fn sam_builder_writes_the_reverse_index_windows_keeps() {
-    let mut sam = SamBuilder::windows_defaults(MACHINE);
+    let mut sam = SamBuilder::windows2000_defaults(MACHINE);
     sam.user("IUSR_EXCH01", 1001)
         .alias_member(546, &format!("{MACHINE}-1001"))
         .alias_member(545, &format!("{MACHINE}-1001"));
@@ -241,24 +241,105 @@ fn sam_builder_writes_the_reverse_index_windows_keeps() {
     assert_eq!(rids, [545, 546]);
 }
 
+/// The file offset of the first data byte of a value the writer placed.
+fn value_data_at(written: &WrittenHive, key: &str, value: &str) -> u64 {
+    let vk = written.value_cell_offsets[&(key.to_string(), value.to_string())] as usize;
+    // vk cell: size (4), "vk", name length (2), data size (4), data offset (4).
+    4096 + u64::from(u32_at(&written.bytes, vk + 4 + 8)) + 4
+}
+
+#[test]
+fn a_damaged_sam_record_costs_only_that_record() {
+    let sam = SamBuilder::windows2000_defaults(MACHINE);
+    let mut hive = sam.to_hive();
+    let guests = "SAM\\Domains\\Builtin\\Aliases\\00000222";
+    hive.key(guests).binary("C", &[0x22, 2, 0, 0, 0, 0]);
+    hive.key("SAM\\Domains\\Account\\Users\\Names\\Ghost");
+    let written = hive.write();
+    let file = HiveFile::open("SAM", written.bytes.clone()).unwrap().0;
+    let accounts = LocalAccounts::from_sam(&file).unwrap();
+
+    // Everything else is read.
+    let mut groups: Vec<&str> = accounts.groups.iter().map(|g| g.name.as_str()).collect();
+    groups.sort();
+    assert_eq!(groups, ["Administrators", "None", "Users"]);
+    let users: Vec<&str> = accounts.users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(users, ["Administrator", "Guest"]);
+    assert_eq!(accounts.machine_sid.as_deref(), Some(MACHINE));
+
+    assert_eq!(accounts.damaged.len(), 2, "{:#?}", accounts.damaged);
+    let alias = &accounts.damaged[1];
+    assert_eq!(
+        alias.part,
+        DamagedPart::Group {
+            kind: GroupKind::BuiltinAlias,
+            rid: 0x222,
+            name: Some("Guests".into()),
+            sid: Some("S-1-5-32-546".into()),
+        }
+    );
+    let error = &alias.error;
+    assert_eq!(error.file, "SAM");
+    assert_eq!(error.key_path, guests);
+    assert_eq!(error.value.as_deref(), Some("C"));
+    // Six bytes hold the RID; the name's offset field (byte 16) is missing.
+    assert_eq!(error.offset_in_value, Some(16));
+    assert_eq!(
+        error.offset,
+        Some(value_data_at(&written, guests, "C") + 16)
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "SAM: SAM record '{guests}' value C, byte 0x10 (file offset {:#x}): 6 bytes, too short for the field at byte 16",
+            value_data_at(&written, guests, "C") + 16
+        )
+    );
+
+    let ghost = &accounts.damaged[0];
+    assert_eq!(
+        ghost.part,
+        DamagedPart::User {
+            name: "Ghost".into()
+        }
+    );
+    assert_eq!(
+        ghost.error.key_path,
+        "SAM\\Domains\\Account\\Users\\Names\\Ghost"
+    );
+    assert!(
+        ghost.error.to_string().contains("no default value"),
+        "{}",
+        ghost.error
+    );
+}
+
+#[test]
+fn a_sam_record_the_hive_cannot_read_is_named_with_its_file_offset() {
+    let sam = SamBuilder::windows2000_defaults(MACHINE);
+    let written = sam.to_hive().write();
+    let mut bytes = written.bytes.clone();
+    let users = "SAM\\Domains\\Builtin\\Aliases\\00000221";
+    let vk = written.value_cell_offsets[&(users.to_string(), "C".to_string())] as usize;
+    // Point the Users alias's C data far past the end of the hive.
+    put_u32(&mut bytes, vk + 4 + 8, 0x00F0_0000);
+    let file = HiveFile::open("SAM", bytes).unwrap().0;
+    let accounts = LocalAccounts::from_sam(&file).unwrap();
+    assert_eq!(accounts.groups.len(), 3, "{:?}", accounts.groups);
+    assert_eq!(accounts.damaged.len(), 1);
+    let error = &accounts.damaged[0].error;
+    assert_eq!(error.key_path, users);
+    assert_eq!(error.value.as_deref(), Some("C"));
+    assert!(
+        matches!(error.problem, RecordProblem::Unreadable { .. }),
+        "{error}"
+    );
+    assert!(error.offset.is_some(), "{error}");
+}
+
 #[test]
 fn damaged_sam_structures_are_errors_not_panics() {
-    let sam = SamBuilder::windows_defaults(MACHINE);
-    let mut hive = sam.to_hive();
-    hive.key("SAM\\Domains\\Builtin\\Aliases\\00000222")
-        .binary("C", &[0x22, 2, 0, 0, 0, 0]);
-    let file = HiveFile::open("SAM", hive.to_bytes()).unwrap().0;
-    let error = LocalAccounts::from_sam(&file).unwrap_err();
-    assert_eq!(error.file, "SAM");
-    assert_eq!(error.key_path, "SAM\\Domains\\Builtin\\Aliases\\00000222");
-    assert!(error.detail.starts_with("value C: "), "{error}");
-
-    let mut hive = sam.to_hive();
-    hive.key("SAM\\Domains\\Account\\Users\\Names\\Ghost");
-    let file = HiveFile::open("SAM", hive.to_bytes()).unwrap().0;
-    let error = LocalAccounts::from_sam(&file).unwrap_err();
-    assert_eq!(error.key_path, "SAM\\Domains\\Account\\Users\\Names\\Ghost");
-
+    let sam = SamBuilder::windows2000_defaults(MACHINE);
     // Every truncation of the Account V value fails or falls back, never panics.
     let full = sam.to_hive();
     for cut in 0..80 {

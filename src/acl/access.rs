@@ -185,79 +185,163 @@ pub enum TokenAccess {
         outcome: AccessOutcome,
         variants: Vec<String>,
     },
-    /// The answer depends on who the account is.
+    /// The answer depends on who the account is or which groups it is in.
     Undecided {
         /// (assumption, outcome) for every assumption tried.
         outcomes: Vec<(String, AccessOutcome)>,
+        /// The unknown parts that the answer depends on, in words.
+        depends_on: Vec<String>,
     },
+}
+
+/// Above this many groups of unknown membership named in one descriptor,
+/// the check tries the two extremes instead of every combination.
+const MAX_MEMBERSHIP_COMBINATIONS: usize = 8;
+
+/// What one variant of the check takes the unknown parts of the token as.
+#[derive(Clone, Debug, Default)]
+struct Assumed {
+    /// The account (its SID unknown) taken as this principal.
+    account: Option<Trustee>,
+    /// Groups of unknown membership taken as holding the account.
+    member_of: Vec<Trustee>,
 }
 
 /// Checks `desired` for the token. When the account's SID is unknown, the
 /// check is repeated with the account taken as none of the DACL's
 /// unresolved principals and as each one that could be it (or, for a name,
-/// one of its groups); when an ACE's rights are partly unknown, with those
-/// rights counted for and against the account. It is decided when every
-/// variant gives the same answer.
+/// one of its groups); when the DACL names groups whose membership is
+/// unknown (damaged SAM records), with the account in and out of each;
+/// when an ACE's rights are partly unknown, with those rights counted for
+/// and against the account. It is decided when every variant gives the
+/// same answer.
 pub fn evaluate_for_token(
     descriptor: &SecurityDescriptor,
     token: &Token,
     desired: u32,
 ) -> TokenAccess {
-    let check = |shape: &SecurityDescriptor, assumed: Option<&Trustee>| {
+    let check = |shape: &SecurityDescriptor, assumed: &Assumed| {
         let applies = |trustee: &Trustee| token_holds(token, assumed, trustee);
         access_check(shape, &applies, desired)
     };
     let uncertain_aces = unknown_rights_aces(descriptor);
-    let shapes: Vec<(String, SecurityDescriptor)> = if uncertain_aces.is_empty() {
+    let rights_words = uncertain_aces
+        .iter()
+        .map(|index| format!("#{}", index + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut shapes: Vec<(String, SecurityDescriptor)> = if uncertain_aces.is_empty() {
         vec![(String::new(), descriptor.clone())]
     } else {
-        let which = uncertain_aces
-            .iter()
-            .map(|index| format!("#{}", index + 1))
-            .collect::<Vec<_>>()
-            .join(", ");
         vec![
             (String::new(), descriptor.clone()),
             (
-                format!("the unknown rights of ACE {which} favour the account"),
+                format!("the unknown rights of ACE {rights_words} favour the account"),
                 with_unknown_rights(descriptor, true),
             ),
             (
-                format!("the unknown rights of ACE {which} work against the account"),
+                format!("the unknown rights of ACE {rights_words} work against the account"),
                 with_unknown_rights(descriptor, false),
             ),
         ]
     };
-    let mut assumptions: Vec<(String, Option<Trustee>)> = Vec::new();
+
+    let mut accounts: Vec<(String, Option<Trustee>)> = Vec::new();
+    let candidates = if token.account_sid.is_none() {
+        account_candidates(descriptor, token)
+    } else {
+        Vec::new()
+    };
     if token.account_sid.is_none() {
-        assumptions.push((
+        accounts.push((
             format!(
                 "{} is none of the descriptor's unresolved principals",
                 token.account_name
             ),
             None,
         ));
-        for candidate in account_candidates(descriptor, token) {
-            let words = match &candidate {
+        for candidate in &candidates {
+            let words = match candidate {
                 Trustee::Sid(sid) => format!("{} is {sid}", token.account_name),
                 Trustee::Name(name) => {
                     format!("{} is {name} or one of its members", token.account_name)
                 }
             };
-            assumptions.push((words, Some(candidate)));
+            accounts.push((words, Some(candidate.clone())));
         }
     } else {
-        assumptions.push((String::new(), None));
+        accounts.push((String::new(), None));
     }
+
+    // Groups of unknown membership the descriptor names: every combination
+    // of in and out, or (too many to try) the two extremes.
+    let unknown_groups = unknown_membership_trustees(descriptor, token);
+    let mut memberships: Vec<(String, Vec<Trustee>)> = Vec::new();
+    if unknown_groups.len() <= MAX_MEMBERSHIP_COMBINATIONS {
+        for combination in 0..1usize << unknown_groups.len() {
+            let mut member_of = Vec::new();
+            let mut words = Vec::new();
+            for (bit, (trustee, name)) in unknown_groups.iter().enumerate() {
+                if combination & (1 << bit) != 0 {
+                    member_of.push(trustee.clone());
+                    words.push(format!("{} is in {name}", token.account_name));
+                } else {
+                    words.push(format!("{} is not in {name}", token.account_name));
+                }
+            }
+            memberships.push((words.join(", "), member_of));
+        }
+    } else {
+        let names = unknown_groups
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        memberships.push((String::new(), Vec::new()));
+        let trustees: Vec<Trustee> = unknown_groups.iter().map(|(t, _)| t.clone()).collect();
+        let extremes: Vec<(String, SecurityDescriptor)> = shapes
+            .iter()
+            .flat_map(|(words, shape)| {
+                [
+                    (
+                        join_words(
+                            words,
+                            &format!("membership of {names} counted for the account"),
+                        ),
+                        with_memberships(shape, &trustees, true),
+                    ),
+                    (
+                        join_words(
+                            words,
+                            &format!("membership of {names} counted against the account"),
+                        ),
+                        with_memberships(shape, &trustees, false),
+                    ),
+                ]
+            })
+            .collect();
+        shapes.extend(extremes);
+    }
+
     let mut outcomes = Vec::new();
-    for (assumption, assumed) in &assumptions {
-        for (shape_words, shape) in &shapes {
-            let words = [assumption.as_str(), shape_words.as_str()]
+    for (account_words, account) in &accounts {
+        for (membership_words, member_of) in &memberships {
+            let assumed = Assumed {
+                account: account.clone(),
+                member_of: member_of.clone(),
+            };
+            for (shape_words, shape) in &shapes {
+                let words = [
+                    account_words.as_str(),
+                    membership_words.as_str(),
+                    shape_words.as_str(),
+                ]
                 .into_iter()
                 .filter(|w| !w.is_empty())
                 .collect::<Vec<_>>()
                 .join("; ");
-            outcomes.push((words, check(shape, assumed.as_ref())));
+                outcomes.push((words, check(shape, &assumed)));
+            }
         }
     }
     if outcomes.len() == 1 && token.account_sid.is_some() {
@@ -273,8 +357,115 @@ pub fn evaluate_for_token(
         let outcome = outcomes.swap_remove(0).1;
         TokenAccess::Decided { outcome, variants }
     } else {
-        TokenAccess::Undecided { outcomes }
+        let mut depends_on = Vec::new();
+        if token.account_sid.is_none() && !candidates.is_empty() {
+            depends_on.push(match token.unknown.first() {
+                Some(unknown) => {
+                    format!("which account the descriptor's unresolved principals are: {unknown}")
+                }
+                None => "which account the descriptor's unresolved principals are".to_string(),
+            });
+        }
+        for (trustee, _) in &unknown_groups {
+            let why = match trustee {
+                Trustee::Sid(sid) => token.unknown_membership(sid).map(|u| u.why.clone()),
+                Trustee::Name(name) => token
+                    .unknown_groups
+                    .iter()
+                    .find(|u| u.name.as_deref().is_some_and(|n| names_match(n, name)))
+                    .map(|u| u.why.clone()),
+            };
+            depends_on.extend(why);
+        }
+        if !uncertain_aces.is_empty() {
+            depends_on.push(format!(
+                "the rights of ACE {rights_words}, which the snapshot does not show in full"
+            ));
+        }
+        TokenAccess::Undecided {
+            outcomes,
+            depends_on,
+        }
     }
+}
+
+fn join_words(first: &str, second: &str) -> String {
+    if first.is_empty() {
+        second.to_string()
+    } else {
+        format!("{first}; {second}")
+    }
+}
+
+/// The trustees (owner and ACE trustees) whose membership the token leaves
+/// unknown, each once with a name to show, in descriptor order.
+fn unknown_membership_trustees(
+    descriptor: &SecurityDescriptor,
+    token: &Token,
+) -> Vec<(Trustee, String)> {
+    let mut found: Vec<(Trustee, String)> = Vec::new();
+    let mut consider = |trustee: &Trustee| {
+        if found.iter().any(|(t, _)| t == trustee)
+            || token_holds(token, &Assumed::default(), trustee)
+        {
+            return;
+        }
+        let name =
+            match trustee {
+                Trustee::Sid(sid) => token.unknown_membership(sid).map(|unknown| {
+                    match (&unknown.sid, &unknown.name) {
+                        (Some(_), Some(name)) => name.clone(),
+                        _ => super::well_known_name(sid)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| sid.to_string()),
+                    }
+                }),
+                Trustee::Name(name) => token
+                    .unknown_groups
+                    .iter()
+                    .any(|u| u.name.as_deref().is_some_and(|n| names_match(n, name)))
+                    .then(|| name.clone()),
+            };
+        if let Some(name) = name {
+            found.push((trustee.clone(), name));
+        }
+    };
+    if let Some(owner) = &descriptor.owner {
+        consider(&Trustee::Sid(owner.clone()));
+    }
+    if let Dacl::Entries(aces) = &descriptor.dacl {
+        for ace in aces {
+            consider(&ace.trustee);
+        }
+    }
+    found
+}
+
+/// The descriptor with the ACEs of `trustees` made to favour the account
+/// (allows apply, denies do not) or to work against it. Granting only
+/// grows with more applicable allows and fewer applicable denies, so these
+/// two bound every combination of memberships.
+fn with_memberships(
+    descriptor: &SecurityDescriptor,
+    trustees: &[Trustee],
+    favour: bool,
+) -> SecurityDescriptor {
+    let mut shaped = descriptor.clone();
+    if let Dacl::Entries(aces) = &mut shaped.dacl {
+        for ace in aces
+            .iter_mut()
+            .filter(|ace| trustees.contains(&ace.trustee))
+        {
+            let allow = ace.ace_type == ace_type::ACCESS_ALLOWED;
+            // Everyone is in every token; the NULL SID in none.
+            ace.trustee = Trustee::Sid(if allow == favour {
+                known::everyone()
+            } else {
+                Sid::new(0, &[0])
+            });
+        }
+    }
+    shaped
 }
 
 /// Positions of the ACEs whose rights are partly unknown.
@@ -322,7 +513,10 @@ fn account_candidates(descriptor: &SecurityDescriptor, token: &Token) -> Vec<Tru
                     && super::well_known_sid(name).is_none()
             }
         };
-        if possible && !token_holds(token, None, trustee) && !candidates.contains(trustee) {
+        if possible
+            && !token_holds(token, &Assumed::default(), trustee)
+            && !candidates.contains(trustee)
+        {
             candidates.push(trustee.clone());
         }
     };
@@ -342,25 +536,41 @@ impl Token {
     /// or by name for names a text snapshot printed (unknown parts of the
     /// token taken as holding nothing).
     pub fn holds(&self, trustee: &Trustee) -> bool {
-        token_holds(self, None, trustee)
+        token_holds(self, &Assumed::default(), trustee)
+    }
+
+    /// Whether the token may or may not hold the trustee: a group whose
+    /// membership a damaged SAM record leaves unknown.
+    pub fn may_hold(&self, trustee: &Trustee) -> bool {
+        !self.holds(trustee)
+            && match trustee {
+                Trustee::Sid(sid) => self.unknown_membership(sid).is_some(),
+                Trustee::Name(name) => self
+                    .unknown_groups
+                    .iter()
+                    .any(|u| u.name.as_deref().is_some_and(|n| names_match(n, name))),
+            }
     }
 }
 
-/// Whether the token (with `assumed` standing for an unknown part of it)
+/// Whether the token (with `assumed` standing for its unknown parts)
 /// holds the trustee. A name holds when it is the account's name (with or
 /// without a `COMPUTER\` prefix), a group member's name, or the name of a
 /// well-known SID the token holds.
-fn token_holds(token: &Token, assumed: Option<&Trustee>, trustee: &Trustee) -> bool {
+fn token_holds(token: &Token, assumed: &Assumed, trustee: &Trustee) -> bool {
+    if assumed.member_of.contains(trustee) {
+        return true;
+    }
     let holds_sid = |sid: &Sid| {
         token.account_sid.as_ref() == Some(sid)
-            || matches!(assumed, Some(Trustee::Sid(a)) if a == sid)
+            || matches!(&assumed.account, Some(Trustee::Sid(a)) if a == sid)
             || token.groups.iter().any(|member| member.sid == *sid)
     };
     match trustee {
         Trustee::Sid(sid) => holds_sid(sid),
         Trustee::Name(name) => {
             names_match(name, &token.account_name)
-                || matches!(assumed, Some(Trustee::Name(a)) if crate::registry::names_equal(a.trim(), name.trim()))
+                || matches!(&assumed.account, Some(Trustee::Name(a)) if crate::registry::names_equal(a.trim(), name.trim()))
                 || token
                     .groups
                     .iter()

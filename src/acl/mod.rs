@@ -24,7 +24,7 @@ pub use snapshot::{
     AclView, FolderAcl, FolderMatch, SnapshotForm, SnapshotProblem, SnapshotRead, read_snapshot,
     read_snapshot_as, read_snapshot_file, sniff_snapshot,
 };
-pub use token::{Token, TokenMember};
+pub use token::{Membership, Token, TokenMember, UnknownMembership};
 
 use serde::Serialize;
 

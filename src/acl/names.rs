@@ -210,6 +210,7 @@ mod tests {
                     member_sids: vec![],
                 },
             ],
+            damaged: Vec::new(),
         }
     }
 

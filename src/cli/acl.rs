@@ -232,7 +232,7 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
     let maximum = evaluate_for_token(&acl.descriptor, token, MAXIMUM_ALLOWED);
     let effective = match &maximum {
         TokenAccess::Decided { outcome, .. } => outcome.effective_mask,
-        TokenAccess::Undecided { outcomes } => outcomes[0].1.effective_mask,
+        TokenAccess::Undecided { outcomes, .. } => outcomes[0].1.effective_mask,
     };
     let add = match evaluate_for_token(&acl.descriptor, token, FILE_ADD_FILE) {
         TokenAccess::Decided { outcome, variants } => json!({
@@ -241,8 +241,12 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
             "deciding_aces": outcome.deciding_aces.iter().map(|d| d.index + 1).collect::<Vec<_>>(),
             "assumptions_tried": variants,
         }),
-        TokenAccess::Undecided { outcomes } => json!({
+        TokenAccess::Undecided {
+            outcomes,
+            depends_on,
+        } => json!({
             "decided": false,
+            "depends_on": depends_on,
             "outcomes": outcomes.iter().map(|(words, o)| json!({
                 "assumption": words,
                 "granted": o.granted,
@@ -258,6 +262,8 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
             .map(|(index, ace)| {
                 let why = if ace.is_inherit_only() {
                     "inherit-only: does not apply to the folder itself"
+                } else if token.may_hold(&ace.trustee) {
+                    "may apply: whether the account is in this group is unknown (a damaged SAM record)"
                 } else if !token.holds(&ace.trustee) {
                     "not the account or one of its groups"
                 } else if rights::map_generic(ace.mask) & FILE_ADD_FILE == 0 {
@@ -384,13 +390,16 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
             text(&view["account"]),
             text(&token["account_sid"])
         )?;
-        let groups: Vec<String> = token["groups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|g| format!("{} ({})", text(&g["name"]), text(&g["sid"])))
-            .collect();
-        writeln!(out, "Token groups: {}", groups.join(", "))?;
+        writeln!(out, "Token groups:")?;
+        for group in token["groups"].as_array().into_iter().flatten() {
+            writeln!(
+                out,
+                "  {} ({}): {}",
+                text(&group["name"]),
+                text(&group["sid"]),
+                text(&group["why"])
+            )?;
+        }
         for unknown in token["unknown"].as_array().into_iter().flatten() {
             writeln!(out, "Unknown: {}", text(unknown))?;
         }
@@ -451,8 +460,12 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
         } else {
             writeln!(
                 out,
-                "Add (FILE_ADD_FILE, what Q306957 needs): undecided; it depends on who the unresolved principals are:"
+                "Add (FILE_ADD_FILE, what Q306957 needs): undecided; it depends on:"
             )?;
+            for why in add["depends_on"].as_array().into_iter().flatten() {
+                writeln!(out, "  - {}", text(why))?;
+            }
+            writeln!(out, "Outcomes tried:")?;
             for outcome in add["outcomes"].as_array().into_iter().flatten() {
                 writeln!(
                     out,

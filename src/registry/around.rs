@@ -110,6 +110,22 @@ impl<'a> Bins<'a> {
         self.u32_at(nk as usize + 4 + 16)
     }
 
+    /// The file offset of the first data byte of the value record at `vk`,
+    /// when its data lies in one cell of its own (not in the record, not in
+    /// a big-data record). Says where a field inside the data sits in the
+    /// file, for messages.
+    pub fn value_data_file_offset(&self, vk: u32, big_data: bool) -> Option<u64> {
+        let raw_size = self.u32_at(vk as usize + 4 + 4)?;
+        let data_offset = self.u32_at(vk as usize + 4 + 8)?;
+        let size = (raw_size & 0x7FFF_FFFF) as usize;
+        let in_record = raw_size & 0x8000_0000 != 0;
+        if in_record || size == 0 || (big_data && size > BIG_DATA_SEGMENT_SIZE) {
+            return None;
+        }
+        self.cell(data_offset, "value data").ok()?;
+        Some(file_offset(data_offset) + 4)
+    }
+
     /// The data of the value record at `vk` when it is kept in one cell,
     /// whatever its size (hives before format 1.4 have no big-data records;
     /// later ones may keep such cells from before an upgrade).

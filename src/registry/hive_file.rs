@@ -645,6 +645,11 @@ impl HiveData for HiveFile {
     ) -> Result<Option<WalkSummary>, LookupError> {
         self.walk_keys(path, visitor)
     }
+    fn value_data_offset(&self, path: &str, name: &str) -> Option<u64> {
+        self.with_reader(|reader| Ok(reader.value_data_offset(path, name)))
+            .ok()
+            .flatten()
+    }
 }
 
 #[cfg(test)]

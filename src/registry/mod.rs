@@ -265,6 +265,15 @@ pub trait HiveData: Send + Sync {
         true
     }
 
+    /// Where the data of value `name` of the key at `path` starts in the
+    /// file (a byte offset), for messages that point into a value; `None`
+    /// when the source cannot tell (text exports, data kept in the value
+    /// record or in big-data segments, unreadable records).
+    fn value_data_offset(&self, path: &str, name: &str) -> Option<u64> {
+        let _ = (path, name);
+        None
+    }
+
     /// Visits the key at `path` and every key below it, depth first: a key
     /// before its subkeys, subkeys in stored order (what `reg query /s`
     /// prints). `Ok(None)` when `path` does not exist. The key handed to

@@ -300,6 +300,28 @@ impl<'h> Reader<'h> {
         Ok(())
     }
 
+    /// The file offset where the data of value `name` of the key at `path`
+    /// starts, when the data lies in a cell of its own (see
+    /// [`Bins::value_data_file_offset`]); `None` when anything on the way
+    /// cannot be read.
+    pub fn value_data_offset(&self, path: &str, name: &str) -> Option<u64> {
+        let mut budget = self.budget();
+        let (node, _, _) = self.resolve(path, &mut budget).ok()??;
+        let mut list = self.guard(|| node.values()).ok()??.ok()?;
+        loop {
+            let value = match self.guard(|| list.next()).ok()? {
+                None => return None,
+                Some(Ok(value)) => value,
+                Some(Err(_)) => continue,
+            };
+            let Ok(stored) = value.name() else { continue };
+            if name_matches(&stored, name) {
+                let vk = self.bins.value_of(&stored)?;
+                return self.bins.value_data_file_offset(vk, self.big_data);
+            }
+        }
+    }
+
     /// Finds the key at `path`; returns it with its cell offset and its path
     /// as stored.
     pub fn resolve(

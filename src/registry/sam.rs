@@ -45,8 +45,11 @@
 //!   This is where SAM stores group membership (a user's own records hold
 //!   only its primary group id, in `F`).
 //!
-//! Every offset, length and count is checked against the value's size; a
-//! damaged structure is a [`LookupError`] naming the key, never a panic.
+//! Every offset, length and count is checked against the value's size. A
+//! record that does not read is a [`DamagedRecord`] naming the key, the
+//! value and the byte offset of the bad field (in the value and, for hives,
+//! in the file); the rest of the SAM is still read, so one bad record costs
+//! only what it holds. Only a hive without `SAM\Domains` is refused whole.
 
 use super::{HiveData, LookupError, RegKey, RegValue};
 
@@ -58,6 +61,8 @@ pub struct LocalAccounts {
     pub users: Vec<LocalUser>,
     /// Builtin aliases (S-1-5-32-x), account-domain aliases and groups.
     pub groups: Vec<LocalGroup>,
+    /// Records that could not be read; everything else was.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +83,13 @@ pub enum GroupKind {
     AccountGroup,
 }
 
+impl GroupKind {
+    /// Aliases are what Windows' alias expansion at logon adds to a token.
+    pub fn is_alias(self) -> bool {
+        matches!(self, GroupKind::BuiltinAlias | GroupKind::AccountAlias)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalGroup {
     pub name: String,
@@ -88,6 +100,124 @@ pub struct LocalGroup {
     /// Member SIDs (numeric form). Members of account groups are RIDs of
     /// the machine's domain: empty when the machine SID is unknown.
     pub member_sids: Vec<String>,
+}
+
+/// A SAM record that could not be read, and what it would have told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DamagedRecord {
+    pub part: DamagedPart,
+    pub error: SamRecordError,
+}
+
+/// What a damaged record would have told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DamagedPart {
+    /// `SAM\Domains\Account` value `V`: the machine SID is unknown.
+    MachineSid,
+    /// The list of user names: users may be missing.
+    UserList,
+    /// One user's `Users\Names\<name>` record: its RID (hence SID) is unknown.
+    User { name: String },
+    /// A list of groups of one kind: groups of that kind may be missing.
+    GroupList { kind: GroupKind },
+    /// One group's record (`...\<RID>`): its members are unknown.
+    Group {
+        kind: GroupKind,
+        rid: u32,
+        /// From the `Names` index beside the records, when it names the RID.
+        name: Option<String>,
+        /// `None` when it needs the machine SID and that is unknown.
+        sid: Option<String>,
+    },
+}
+
+/// Why one SAM record could not be used, with where: the hive file, the
+/// record's key, the value and the byte offset of the bad field within
+/// the value's data and in the file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: SAM record '{key_path}'{}: {problem}", self.location())]
+pub struct SamRecordError {
+    pub file: String,
+    pub key_path: String,
+    /// The value being read (`""` is the default value), when one was.
+    pub value: Option<String>,
+    /// Where the bad field starts within the value's data.
+    pub offset_in_value: Option<u64>,
+    /// Where the bad data is in the hive file, when the source can tell.
+    pub offset: Option<u64>,
+    pub problem: RecordProblem,
+}
+
+impl SamRecordError {
+    fn location(&self) -> String {
+        let mut words = String::new();
+        match (&self.value, self.offset_in_value) {
+            (Some(value), Some(at)) => {
+                words.push_str(&format!(" value {}, byte {at:#x}", value_words(value)))
+            }
+            (Some(value), None) => words.push_str(&format!(" value {}", value_words(value))),
+            _ => {}
+        }
+        if let Some(offset) = self.offset {
+            words.push_str(&format!(" (file offset {offset:#x})"));
+        }
+        words
+    }
+}
+
+fn value_words(name: &str) -> String {
+    if name.is_empty() {
+        "(default)".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// What is wrong with a SAM record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordProblem {
+    /// The hive itself could not be read there.
+    #[error("{detail}")]
+    Unreadable { detail: String },
+    #[error("a listed key cannot be found by its name")]
+    KeyNotFound,
+    #[error("no {what}")]
+    Missing { what: &'static str },
+    #[error("{len} bytes, too short for the field at byte {field_at}")]
+    TooShort { field_at: usize, len: usize },
+    #[error("{what} at bytes {start}..{end} lies outside the {len} bytes of the value")]
+    OutOfBounds {
+        what: &'static str,
+        start: u64,
+        end: u64,
+        len: usize,
+    },
+    #[error("member {index}: {detail}")]
+    BadMember { index: u32, detail: String },
+    #[error("{count} members declared but the member array holds {bytes} bytes")]
+    TooManyMembers { count: u32, bytes: usize },
+    #[error("value C names RID {stored} but the key names {key}")]
+    RidMismatch { stored: u32, key: u32 },
+    #[error("no domain SID: {detail}")]
+    NoDomainSid { detail: String },
+    #[error("not every entry of the list could be read ({detail})")]
+    ListUnreadable { detail: String },
+}
+
+/// A problem in a value's data, at a byte offset within it when known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub at: Option<usize>,
+    pub problem: RecordProblem,
+}
+
+impl FieldError {
+    fn at(at: usize, problem: RecordProblem) -> FieldError {
+        FieldError {
+            at: Some(at),
+            problem,
+        }
+    }
 }
 
 /// Where the pieces live, relative to the SAM hive root.
@@ -107,111 +237,293 @@ pub const GROUP_C_DATA_START: usize = 68;
 /// Where the data of domain `V` offsets start.
 pub const DOMAIN_V_DATA_START: usize = 0x30;
 
-impl LocalAccounts {
-    /// Reads the accounts and groups of a SAM hive.
-    pub fn from_sam(sam: &dyn HiveData) -> Result<LocalAccounts, LookupError> {
-        let damaged = |key_path: &str, detail: String| LookupError {
-            file: sam.origin().to_string(),
+/// A damaged record's error while it is passed up (boxed: it is large).
+type Bad = Box<SamRecordError>;
+
+/// Reads one SAM hive, keeping what is wrong with each record.
+struct SamReader<'s> {
+    sam: &'s dyn HiveData,
+    damaged: Vec<DamagedRecord>,
+}
+
+impl SamReader<'_> {
+    fn error(&self, key_path: &str, value: Option<&str>, field: FieldError) -> Bad {
+        let offset = match (value, field.at) {
+            (Some(value), Some(at)) => self
+                .sam
+                .value_data_offset(key_path, value)
+                .map(|start| start + at as u64),
+            _ => None,
+        };
+        Box::new(SamRecordError {
+            file: self.sam.origin().to_string(),
             key_path: key_path.to_string(),
-            offset: None,
-            detail,
-        };
-        if sam.read_key(paths::DOMAINS)?.is_none() {
-            return Err(damaged(
-                paths::DOMAINS,
-                "no key SAM\\Domains: this is not a SAM hive".into(),
-            ));
-        }
+            value: value.map(str::to_string),
+            offset_in_value: field.at.map(|at| at as u64),
+            offset,
+            problem: field.problem,
+        })
+    }
 
-        let machine_sid = match sam.read_key(paths::ACCOUNT)? {
-            Some(account) => match required_value(&account, "V")? {
-                Some(v) => Some(
-                    domain_sid_from_v(&v.raw)
-                        .map_err(|detail| damaged(paths::ACCOUNT, format!("value V: {detail}")))?,
-                ),
-                None => None,
+    fn hive_error(&self, key_path: &str, value: Option<&str>, error: &LookupError) -> Bad {
+        Box::new(SamRecordError {
+            file: self.sam.origin().to_string(),
+            key_path: key_path.to_string(),
+            value: value.map(str::to_string),
+            offset_in_value: None,
+            offset: error.offset,
+            problem: RecordProblem::Unreadable {
+                detail: error.detail.clone(),
             },
-            None => None,
-        };
-        let with_rid = |rid: u32| machine_sid.as_ref().map(|sid| format!("{sid}-{rid}"));
+        })
+    }
 
+    /// The key at `path`; `Ok(None)` when it does not exist.
+    fn key(&self, path: &str) -> Result<Option<RegKey>, Bad> {
+        self.sam
+            .read_key(path)
+            .map_err(|error| self.hive_error(path, None, &error))
+    }
+
+    /// A key a list named: it must be there.
+    fn listed_key(&self, path: &str) -> Result<RegKey, Bad> {
+        self.key(path)?.ok_or_else(|| {
+            self.error(
+                path,
+                None,
+                FieldError {
+                    at: None,
+                    problem: RecordProblem::KeyNotFound,
+                },
+            )
+        })
+    }
+
+    /// A value the record needs: absent or unreadable are both damage.
+    fn value<'k>(
+        &self,
+        key: &'k RegKey,
+        name: &str,
+        what: &'static str,
+    ) -> Result<&'k RegValue, Bad> {
+        if let Some(value) = key.value(name) {
+            return Ok(value);
+        }
+        Err(match key.value_problem(name) {
+            Some(problem) => self.hive_error(&key.path, Some(name), problem),
+            None => self.error(
+                &key.path,
+                None,
+                FieldError {
+                    at: None,
+                    problem: RecordProblem::Missing { what },
+                },
+            ),
+        })
+    }
+
+    /// A list key whose subkeys could not all be read hides records.
+    fn check_list(&self, key: &RegKey) -> Result<(), Bad> {
+        match key.subkey_problem() {
+            Some(problem) => Err(Box::new(SamRecordError {
+                problem: RecordProblem::ListUnreadable {
+                    detail: problem.detail.clone(),
+                },
+                ..*self.hive_error(&key.path, None, problem)
+            })),
+            None => Ok(()),
+        }
+    }
+
+    fn damaged(&mut self, part: DamagedPart, error: SamRecordError) {
+        self.damaged.push(DamagedRecord { part, error });
+    }
+
+    fn machine_sid(&mut self) -> Option<String> {
+        let read = (|| {
+            let Some(account) = self.key(paths::ACCOUNT)? else {
+                return Ok(None);
+            };
+            let v = self.value(&account, "V", "value V, which holds the domain SID")?;
+            domain_sid_from_v(&v.raw)
+                .map(Some)
+                .map_err(|field| self.error(&account.path, Some("V"), field))
+        })();
+        read.unwrap_or_else(|error| {
+            self.damaged(DamagedPart::MachineSid, *error);
+            None
+        })
+    }
+
+    fn users(&mut self, machine_sid: Option<&str>) -> Vec<LocalUser> {
+        let names = match self.key(paths::USER_NAMES) {
+            Ok(Some(names)) => names,
+            Ok(None) => return Vec::new(),
+            Err(error) => {
+                self.damaged(DamagedPart::UserList, *error);
+                return Vec::new();
+            }
+        };
+        if let Err(error) = self.check_list(&names) {
+            self.damaged(DamagedPart::UserList, *error);
+        }
         let mut users = Vec::new();
-        if let Some(names) = sam.read_key(paths::USER_NAMES)? {
-            check_readable(&names)?;
-            for name in &names.subkeys {
-                let path = format!("{}\\{name}", paths::USER_NAMES);
-                let key = sam.read_key(&path)?.ok_or_else(|| {
-                    damaged(&path, "a listed key cannot be found by its name".into())
-                })?;
-                let default = required_value(&key, "")?.ok_or_else(|| {
-                    damaged(
-                        &path,
-                        "no default value, whose type number would be the RID".into(),
-                    )
-                })?;
-                users.push(LocalUser {
+        for name in &names.subkeys {
+            let path = format!("{}\\{name}", names.path);
+            let read = self.listed_key(&path).and_then(|key| {
+                self.value(
+                    &key,
+                    "",
+                    "default value, whose type number would be the RID",
+                )
+                .map(|default| default.type_code)
+            });
+            match read {
+                Ok(rid) => users.push(LocalUser {
                     name: name.clone(),
-                    rid: default.type_code,
-                    sid: with_rid(default.type_code),
-                });
+                    rid,
+                    sid: machine_sid.map(|sid| format!("{sid}-{rid}")),
+                }),
+                Err(error) => self.damaged(DamagedPart::User { name: name.clone() }, *error),
             }
         }
+        users
+    }
 
+    fn groups(&mut self, machine_sid: Option<&str>) -> Vec<LocalGroup> {
+        let with_rid = |rid: u32| machine_sid.map(|sid| format!("{sid}-{rid}"));
         let mut groups = Vec::new();
         for (parent, kind) in [
             (paths::BUILTIN_ALIASES, GroupKind::BuiltinAlias),
             (paths::ACCOUNT_ALIASES, GroupKind::AccountAlias),
             (paths::ACCOUNT_GROUPS, GroupKind::AccountGroup),
         ] {
-            let Some(list) = sam.read_key(parent)? else {
-                continue;
+            let list = match self.key(parent) {
+                Ok(Some(list)) => list,
+                Ok(None) => continue,
+                Err(error) => {
+                    self.damaged(DamagedPart::GroupList { kind }, *error);
+                    continue;
+                }
             };
-            check_readable(&list)?;
+            if let Err(error) = self.check_list(&list) {
+                self.damaged(DamagedPart::GroupList { kind }, *error);
+            }
+            let group_sid = |rid: u32| match kind {
+                GroupKind::BuiltinAlias => Some(format!("S-1-5-32-{rid}")),
+                _ => with_rid(rid),
+            };
             for sub in &list.subkeys {
                 let Some(rid) = rid_of_key_name(sub) else {
                     continue; // `Names`, `Members`
                 };
-                let path = format!("{parent}\\{sub}");
-                let key = sam.read_key(&path)?.ok_or_else(|| {
-                    damaged(&path, "a listed key cannot be found by its name".into())
-                })?;
-                let c = required_value(&key, "C")?
-                    .ok_or_else(|| damaged(&path, "no value C".into()))?;
-                let record = match kind {
-                    GroupKind::AccountGroup => parse_group_c(&c.raw),
-                    _ => parse_alias_c(&c.raw),
-                }
-                .map_err(|detail| damaged(&path, format!("value C: {detail}")))?;
-                if record.rid != rid {
-                    return Err(damaged(
-                        &path,
-                        format!("value C names RID {} but the key names {rid}", record.rid),
-                    ));
-                }
-                let (sid, member_sids) = match (kind, record.members) {
-                    (GroupKind::BuiltinAlias, Members::Sids(sids)) => {
-                        (Some(format!("S-1-5-32-{rid}")), sids)
+                let path = format!("{}\\{sub}", list.path);
+                match self.group(&path, kind, rid, with_rid) {
+                    Ok(mut group) => {
+                        group.sid = group_sid(rid);
+                        groups.push(group);
                     }
-                    (_, Members::Sids(sids)) => (with_rid(rid), sids),
-                    (_, Members::Rids(rids)) => (
-                        with_rid(rid),
-                        rids.into_iter().filter_map(with_rid).collect(),
-                    ),
-                };
-                groups.push(LocalGroup {
-                    name: record.name,
-                    kind,
-                    rid,
-                    sid,
-                    member_sids,
-                });
+                    Err(error) => {
+                        let name = self.name_of_rid(&list.path, rid);
+                        self.damaged(
+                            DamagedPart::Group {
+                                kind,
+                                rid,
+                                name,
+                                sid: group_sid(rid),
+                            },
+                            *error,
+                        );
+                    }
+                }
             }
         }
+        groups
+    }
 
+    /// One group record (`sid` is filled in by the caller).
+    fn group(
+        &self,
+        path: &str,
+        kind: GroupKind,
+        rid: u32,
+        with_rid: impl Fn(u32) -> Option<String>,
+    ) -> Result<LocalGroup, Bad> {
+        let key = self.listed_key(path)?;
+        let c = self.value(&key, "C", "value C, which holds the name and members")?;
+        let record = match kind {
+            GroupKind::AccountGroup => parse_group_c(&c.raw),
+            _ => parse_alias_c(&c.raw),
+        }
+        .map_err(|field| self.error(&key.path, Some("C"), field))?;
+        if record.rid != rid {
+            let rid_at = if kind == GroupKind::AccountGroup {
+                4
+            } else {
+                0
+            };
+            return Err(self.error(
+                &key.path,
+                Some("C"),
+                FieldError::at(
+                    rid_at,
+                    RecordProblem::RidMismatch {
+                        stored: record.rid,
+                        key: rid,
+                    },
+                ),
+            ));
+        }
+        let member_sids = match record.members {
+            Members::Sids(sids) => sids,
+            Members::Rids(rids) => rids.into_iter().filter_map(with_rid).collect(),
+        };
+        Ok(LocalGroup {
+            name: record.name,
+            kind,
+            rid,
+            sid: None,
+            member_sids,
+        })
+    }
+
+    /// The name the `Names` index beside the records gives `rid` (each
+    /// `Names\<name>` key's default value has the RID as its type number).
+    fn name_of_rid(&self, list_path: &str, rid: u32) -> Option<String> {
+        let names_path = format!("{list_path}\\Names");
+        let names = self.sam.read_key(&names_path).ok()??;
+        names.subkeys.iter().find_map(|name| {
+            let key = self.sam.read_key(&format!("{names_path}\\{name}")).ok()??;
+            (key.value("")?.type_code == rid).then(|| name.clone())
+        })
+    }
+}
+
+impl LocalAccounts {
+    /// Reads the accounts and groups of a SAM hive. A record that cannot be
+    /// read is left out and listed in [`LocalAccounts::damaged`]; `Err`
+    /// only when the hive has no readable `SAM\Domains` (not a SAM).
+    pub fn from_sam(sam: &dyn HiveData) -> Result<LocalAccounts, LookupError> {
+        if sam.read_key(paths::DOMAINS)?.is_none() {
+            return Err(LookupError {
+                file: sam.origin().to_string(),
+                key_path: paths::DOMAINS.to_string(),
+                offset: None,
+                detail: "no key SAM\\Domains: this is not a SAM hive".into(),
+            });
+        }
+        let mut reader = SamReader {
+            sam,
+            damaged: Vec::new(),
+        };
+        let machine_sid = reader.machine_sid();
+        let users = reader.users(machine_sid.as_deref());
+        let groups = reader.groups(machine_sid.as_deref());
         Ok(LocalAccounts {
             machine_sid,
             users,
             groups,
+            damaged: reader.damaged,
         })
     }
 
@@ -236,26 +548,6 @@ impl LocalAccounts {
     }
 }
 
-/// A value the SAM reading needs: `Ok(None)` when absent, `Err` when the
-/// key says it could not read it.
-fn required_value<'k>(key: &'k RegKey, name: &str) -> Result<Option<&'k RegValue>, LookupError> {
-    if let Some(value) = key.value(name) {
-        return Ok(Some(value));
-    }
-    match key.value_problem(name) {
-        Some(problem) => Err(problem.clone()),
-        None => Ok(None),
-    }
-}
-
-/// A list key whose subkeys could not all be read would hide accounts.
-fn check_readable(key: &RegKey) -> Result<(), LookupError> {
-    match key.subkey_problem() {
-        Some(problem) => Err(problem.clone()),
-        None => Ok(()),
-    }
-}
-
 /// `000001F4` -> 500: exactly eight hex digits.
 fn rid_of_key_name(name: &str) -> Option<u32> {
     (name.len() == 8 && name.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -263,33 +555,51 @@ fn rid_of_key_name(name: &str) -> Option<u32> {
         .flatten()
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> Result<u32, String> {
-    bytes
-        .get(at..at.checked_add(4).ok_or("offset overflow")?)
+fn u32_at(bytes: &[u8], at: usize) -> Result<u32, FieldError> {
+    at.checked_add(4)
+        .and_then(|end| bytes.get(at..end))
         .map(|d| u32::from_le_bytes([d[0], d[1], d[2], d[3]]))
-        .ok_or_else(|| format!("{} bytes, too short for the field at {at}", bytes.len()))
+        .ok_or_else(|| {
+            FieldError::at(
+                at,
+                RecordProblem::TooShort {
+                    field_at: at,
+                    len: bytes.len(),
+                },
+            )
+        })
 }
 
-/// `bytes[base + offset .. + length]`, checked.
+/// `bytes[base + offset .. + length]`, checked; `field_at` is where the
+/// offset field is (blamed when the region lies outside).
 fn region<'b>(
     bytes: &'b [u8],
     base: usize,
-    offset: u32,
-    length: u32,
-    what: &str,
-) -> Result<&'b [u8], String> {
-    let start = base
-        .checked_add(offset as usize)
-        .ok_or_else(|| format!("{what}: offset overflow"))?;
-    let end = start
-        .checked_add(length as usize)
-        .ok_or_else(|| format!("{what}: length overflow"))?;
-    bytes.get(start..end).ok_or_else(|| {
-        format!(
-            "{what} at {start}..{end} lies outside the {} bytes of the value",
-            bytes.len()
+    field_at: usize,
+    what: &'static str,
+) -> Result<(&'b [u8], usize), FieldError> {
+    let offset = u32_at(bytes, field_at)?;
+    let length = u32_at(bytes, field_at + 4)?;
+    let start = base as u64 + u64::from(offset);
+    let end = start + u64::from(length);
+    let outside = || {
+        FieldError::at(
+            field_at,
+            RecordProblem::OutOfBounds {
+                what,
+                start,
+                end,
+                len: bytes.len(),
+            },
         )
-    })
+    };
+    let (Ok(first), Ok(last)) = (usize::try_from(start), usize::try_from(end)) else {
+        return Err(outside());
+    };
+    bytes
+        .get(first..last)
+        .map(|region| (region, first))
+        .ok_or_else(outside)
 }
 
 /// Parses a binary SID; returns it in `S-1-...` form and its length.
@@ -322,16 +632,17 @@ pub fn parse_sid(bytes: &[u8]) -> Result<(String, usize), String> {
 }
 
 /// The domain SID in a domain's `V` value (see the module notes).
-fn domain_sid_from_v(v: &[u8]) -> Result<String, String> {
+fn domain_sid_from_v(v: &[u8]) -> Result<String, FieldError> {
     let from_descriptor = (|| {
-        let offset = u32_at(v, 0x0C)?;
-        let length = u32_at(v, 0x10)?;
-        let bytes = region(v, DOMAIN_V_DATA_START, offset, length, "domain SID")?;
-        let (sid, used) = parse_sid(bytes)?;
+        let (bytes, at) = region(v, DOMAIN_V_DATA_START, 0x0C, "domain SID")?;
+        let (sid, used) = parse_sid(bytes)
+            .map_err(|detail| FieldError::at(at, RecordProblem::NoDomainSid { detail }))?;
         if used != bytes.len() {
-            return Err(format!(
-                "a SID of {used} bytes in a field of {}",
-                bytes.len()
+            return Err(FieldError::at(
+                at,
+                RecordProblem::NoDomainSid {
+                    detail: format!("a SID of {used} bytes in a field of {}", bytes.len()),
+                },
             ));
         }
         Ok(sid)
@@ -342,25 +653,35 @@ fn domain_sid_from_v(v: &[u8]) -> Result<String, String> {
             let tail = v.len().checked_sub(24).map(|start| &v[start..]);
             match tail.map(parse_sid) {
                 Some(Ok((sid, 24))) if sid.starts_with("S-1-5-21-") => Ok(sid),
-                _ => Err(format!(
-                    "no domain SID: {descriptor_error}, and the last 24 bytes are not one"
-                )),
+                _ => Err(FieldError {
+                    at: descriptor_error.at,
+                    problem: RecordProblem::NoDomainSid {
+                        detail: format!(
+                            "{}, and the last 24 bytes are not one",
+                            descriptor_error.problem
+                        ),
+                    },
+                }),
             }
         }
     }
 }
 
-#[derive(Debug)]
-enum Members {
+/// A group's or alias's members as its `C` value stores them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Members {
+    /// Aliases: whole SIDs, of any domain.
     Sids(Vec<String>),
+    /// Account groups: RIDs of the account domain.
     Rids(Vec<u32>),
 }
 
-#[derive(Debug)]
-struct GroupRecord {
-    rid: u32,
-    name: String,
-    members: Members,
+/// What a group's or alias's `C` value holds that hivetriage uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub rid: u32,
+    pub name: String,
+    pub members: Members,
 }
 
 fn utf16(bytes: &[u8]) -> String {
@@ -373,30 +694,23 @@ fn utf16(bytes: &[u8]) -> String {
     .collect()
 }
 
-/// An alias `C` value (see the module notes for the layout).
-fn parse_alias_c(c: &[u8]) -> Result<GroupRecord, String> {
+/// Parses an alias `C` value (see the module notes for the layout).
+pub fn parse_alias_c(c: &[u8]) -> Result<GroupRecord, FieldError> {
     let rid = u32_at(c, 0)?;
-    let name = region(
-        c,
-        ALIAS_C_DATA_START,
-        u32_at(c, 16)?,
-        u32_at(c, 20)?,
-        "name",
-    )?;
-    let members = region(
-        c,
-        ALIAS_C_DATA_START,
-        u32_at(c, 40)?,
-        u32_at(c, 44)?,
-        "member array",
-    )?;
+    let (name, _) = region(c, ALIAS_C_DATA_START, 16, "name")?;
+    let (members, members_at) = region(c, ALIAS_C_DATA_START, 40, "member array")?;
     let count = u32_at(c, 48)?;
     let mut sids = Vec::new();
-    let mut rest = members;
+    let mut used = 0;
     for index in 0..count {
-        let (sid, used) = parse_sid(rest).map_err(|e| format!("member {index}: {e}"))?;
+        let (sid, length) = parse_sid(&members[used..]).map_err(|detail| {
+            FieldError::at(
+                members_at + used,
+                RecordProblem::BadMember { index, detail },
+            )
+        })?;
         sids.push(sid);
-        rest = &rest[used..];
+        used += length;
     }
     Ok(GroupRecord {
         rid,
@@ -405,33 +719,24 @@ fn parse_alias_c(c: &[u8]) -> Result<GroupRecord, String> {
     })
 }
 
-/// A group `C` value (see the module notes for the layout).
-fn parse_group_c(c: &[u8]) -> Result<GroupRecord, String> {
+/// Parses a group `C` value (see the module notes for the layout).
+pub fn parse_group_c(c: &[u8]) -> Result<GroupRecord, FieldError> {
     let rid = u32_at(c, 4)?;
-    let name = region(
-        c,
-        GROUP_C_DATA_START,
-        u32_at(c, 32)?,
-        u32_at(c, 36)?,
-        "name",
-    )?;
-    let members = region(
-        c,
-        GROUP_C_DATA_START,
-        u32_at(c, 56)?,
-        u32_at(c, 60)?,
-        "member array",
-    )?;
-    let count = u32_at(c, 64)? as usize;
-    if count > members.len() / 4 {
-        return Err(format!(
-            "{count} members declared but the member array holds {} bytes",
-            members.len()
+    let (name, _) = region(c, GROUP_C_DATA_START, 32, "name")?;
+    let (members, _) = region(c, GROUP_C_DATA_START, 56, "member array")?;
+    let count = u32_at(c, 64)?;
+    if count as usize > members.len() / 4 {
+        return Err(FieldError::at(
+            64,
+            RecordProblem::TooManyMembers {
+                count,
+                bytes: members.len(),
+            },
         ));
     }
     let rids = members
         .chunks_exact(4)
-        .take(count)
+        .take(count as usize)
         .map(|d| u32::from_le_bytes([d[0], d[1], d[2], d[3]]))
         .collect();
     Ok(GroupRecord {
@@ -469,14 +774,21 @@ mod tests {
         assert!(parse_alias_c(&[]).is_err());
         let mut c = vec![0u8; 52];
         c[20] = 200; // name length past the end
-        assert!(parse_alias_c(&c).unwrap_err().contains("outside"));
+        let error = parse_alias_c(&c).unwrap_err();
+        assert_eq!(error.at, Some(16), "the name's offset field is blamed");
+        assert!(error.problem.to_string().contains("outside"), "{error:?}");
         let mut c = vec![0u8; 52];
         c[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
         c[20] = 2;
         assert!(parse_alias_c(&c).is_err());
         let mut c = vec![0u8; 60];
         c[48] = 1; // one member, empty array
-        assert!(parse_alias_c(&c).unwrap_err().contains("member 0"));
+        let error = parse_alias_c(&c).unwrap_err();
+        assert_eq!(error.at, Some(52), "where member 0 would start");
+        assert!(
+            error.problem.to_string().starts_with("member 0: "),
+            "{error:?}"
+        );
         let mut g = vec![0u8; 72];
         g[60] = 4;
         g[64] = 2; // two RIDs in four bytes

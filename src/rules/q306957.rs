@@ -8,7 +8,7 @@ use super::{
 };
 use crate::acl::rights::{self, FILE_ADD_FILE};
 use crate::acl::{
-    AccessOutcome, AceDecision, Dacl, FolderAcl, FolderMatch, Token, TokenAccess, Trustee,
+    AccessOutcome, AceDecision, Dacl, FolderAcl, FolderMatch, Membership, Token, TokenAccess, Trustee,
     ace_type, evaluate_for_token, snapshot::WindowsPath, well_known_name,
 };
 use crate::registry::sam::LocalAccounts;
@@ -401,10 +401,10 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
         ev.insert("unresolved_principals".into(), json!(unresolved));
     }
     let token = Token::anonymous(&account_name, views.accounts);
-    ev.insert("token".into(), token_evidence(&token, views.accounts));
+    ev.insert("token".into(), token_evidence(&token));
     match evaluate_for_token(&first.descriptor, &token, FILE_ADD_FILE) {
         TokenAccess::Decided { outcome, variants } => {
-            add_outcome_evidence(&mut ev, &outcome, views.accounts);
+            add_outcome_evidence(&mut ev, &outcome, views.accounts, &token);
             if !variants.is_empty() {
                 ev.insert("assumptions_tried".into(), json!(variants));
             }
@@ -414,7 +414,7 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
                     verdict: Verdict::Pass,
                     summary: format!(
                         "{account_name} has Add on {folder}{}",
-                        deciding_words(&outcome, views.accounts)
+                        deciding_words(&outcome, views.accounts, &token)
                     ),
                     evidence: ev,
                     remediation: None,
@@ -430,7 +430,7 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
                     verdict: Verdict::Fail,
                     summary: format!(
                         "{account_name} lacks Add on {folder}{}",
-                        deciding_words(&outcome, views.accounts)
+                        deciding_words(&outcome, views.accounts, &token)
                     ),
                     evidence: ev,
                     remediation: Some(remediation),
@@ -438,7 +438,10 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
                 }
             }
         }
-        TokenAccess::Undecided { outcomes } => {
+        TokenAccess::Undecided {
+            outcomes,
+            depends_on,
+        } => {
             let tried: Vec<Value> = outcomes
                 .iter()
                 .map(|(assumption, outcome)| {
@@ -450,11 +453,14 @@ fn check_pickup_acl(views: &Views, pickup_folder: PickupFolder) -> CheckResult {
                 })
                 .collect();
             ev.insert("outcomes".into(), Value::Array(tried));
+            ev.insert("depends_on".into(), json!(depends_on));
+            let why = if depends_on.is_empty() {
+                "which account the ACL's unresolved SIDs are (no SAM hive to tell)".to_string()
+            } else {
+                depends_on.join("; ")
+            };
             unknown(
-                format!(
-                    "Whether {account_name} has Add on {folder} depends on which account the ACL's \
-                     unresolved SIDs are (no SAM hive to tell)"
-                ),
+                format!("Whether {account_name} has Add on {folder} depends on {why}"),
                 ev,
             )
         }
@@ -512,8 +518,7 @@ fn principal_name(trustee: &Trustee, display: Option<&str>, accounts: Option<&Lo
         })
 }
 
-fn token_evidence(token: &Token, accounts: Option<&LocalAccounts>) -> Value {
-    let _ = accounts;
+fn token_evidence(token: &Token) -> Value {
     serde_json::to_value(token).unwrap_or(Value::Null)
 }
 
@@ -528,23 +533,51 @@ fn ace_words(decision: &AceDecision, accounts: Option<&LocalAccounts>) -> String
     format!("ACE #{} ({kind} {who})", decision.index + 1)
 }
 
-fn deciding_words(outcome: &AccessOutcome, accounts: Option<&LocalAccounts>) -> String {
+fn deciding_words(
+    outcome: &AccessOutcome,
+    accounts: Option<&LocalAccounts>,
+    token: &Token,
+) -> String {
     let relevant: Vec<&AceDecision> = outcome
         .deciding_aces
         .iter()
         .filter(|d| (d.granted | d.denied) & FILE_ADD_FILE != 0)
         .collect();
+    // Why the ACE applies, when only alias expansion put its trustee in
+    // the token (a direct member is plain from the SAM).
+    let because = |d: &AceDecision| {
+        token
+            .groups
+            .iter()
+            .find(|m| m.how == Membership::AliasExpansion && d.ace.trustee == Trustee::Sid(m.sid.clone()))
+            .map(|m| format!(" ({} is a {})", token.account_name, m.why))
+            .unwrap_or_default()
+    };
     match relevant.first() {
         Some(d) if d.denied & FILE_ADD_FILE != 0 => {
-            format!(": denied by {}", ace_words(d, accounts))
+            format!(": denied by {}{}", ace_words(d, accounts), because(d))
         }
-        Some(d) => format!(", granted by {}", ace_words(d, accounts)),
+        Some(d) => format!(", granted by {}{}", ace_words(d, accounts), because(d)),
         None if outcome.granted => " (the DACL grants everything)".to_string(),
         None => ": no ACE grants it to the account or its groups".to_string(),
     }
 }
 
-fn add_outcome_evidence(ev: &mut Evidence, outcome: &AccessOutcome, accounts: Option<&LocalAccounts>) {
+/// Why the token holds an ACE's trustee (`member of BUILTIN\Users through
+/// NT AUTHORITY\INTERACTIVE`), when it holds it by SID.
+fn why_applies<'t>(trustee: &Trustee, token: &'t Token) -> Option<&'t str> {
+    match trustee {
+        Trustee::Sid(sid) => token.why_holds(sid),
+        Trustee::Name(_) => None,
+    }
+}
+
+fn add_outcome_evidence(
+    ev: &mut Evidence,
+    outcome: &AccessOutcome,
+    accounts: Option<&LocalAccounts>,
+    token: &Token,
+) {
     ev.insert(
         "effective_mask".into(),
         json!(format!("0x{:08x}", outcome.effective_mask)),
@@ -567,6 +600,7 @@ fn add_outcome_evidence(ev: &mut Evidence, outcome: &AccessOutcome, accounts: Op
                 "flags": format!("0x{:02x}", d.ace.flags),
                 "granted": format!("0x{:08x}", d.granted),
                 "denied": format!("0x{:08x}", d.denied),
+                "applies_because": why_applies(&d.ace.trustee, token),
             })
         })
         .collect();
