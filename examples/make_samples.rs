@@ -19,7 +19,10 @@ fn main() -> std::io::Result<()> {
          Every sample is an Exchange 5.5 server `EXCH01` on Windows NT 4.0 unless\n\
          said otherwise: `Reg/system.hiv`, `Reg/software.hiv`, `Reg/sam.hiv` (found by\n\
          content, not by name) and `acl/pickup.acl`, an `icacls /save` file of the\n\
-         pickup folder.\n\n\
+         pickup folder. The NT 4.0 server is joined to the domain CONTOSO: its SAM's\n\
+         builtin Users alias lists CONTOSO\\Domain Users, not INTERACTIVE or\n\
+         Authenticated Users (Windows 2000 added those), so alias expansion does not\n\
+         put the anonymous account into Users there.\n\n\
          | sample | what it shows |\n|---|---|\n",
     );
     for sample in samples() {
