@@ -325,6 +325,22 @@ impl Token {
                 _ => false,
             });
         if account_damaged {
+            let account_record = accounts
+                .damaged
+                .iter()
+                .find(|record| match &record.part {
+                    DamagedPart::User { name } => {
+                        crate::registry::names_equal(name, &self.account_name)
+                    }
+                    _ => false,
+                })
+                .or_else(|| {
+                    accounts.damaged.iter().find(|record| {
+                        matches!(record.part, DamagedPart::UserList | DamagedPart::MachineSid)
+                    })
+                })
+                .map(|record| format!("the SAM record '{}' cannot be read", record.error.key_path))
+                .unwrap_or_default();
             let other_users: Vec<&str> = accounts
                 .users
                 .iter()
@@ -337,8 +353,14 @@ impl Token {
                 if self.holds_sid(&sid) {
                     continue;
                 }
+                // A local account created after installation: the machine
+                // domain (when known) and a RID of 1000 or more.
+                let domain = accounts.machine_sid.as_deref().unwrap_or("S-1-5-21");
                 let maybe_account = group.member_sids.iter().find(|member| {
-                    in_domain(member, "S-1-5-21")
+                    in_domain(member, domain)
+                        && member
+                            .parse::<Sid>()
+                            .is_ok_and(|sid| sid.could_be_created_account())
                         && !other_users.iter().any(|u| u.eq_ignore_ascii_case(member))
                         && !accounts.groups.iter().any(|g| {
                             g.sid
@@ -351,8 +373,8 @@ impl Token {
                     self.unknown_groups.push(UnknownMembership {
                         why: format!(
                             "whether {} is in {name}: it lists {member}, which may be {}'s SID \
-                             (that account's SAM record cannot be read)",
-                            self.account_name, self.account_name
+                             ({})",
+                            self.account_name, self.account_name, account_record
                         ),
                         name: Some(name),
                         sid: Some(sid),
