@@ -110,8 +110,8 @@ impl Token {
             (
                 "NT AUTHORITY\\INTERACTIVE",
                 known::interactive(),
-                "IIS logs the anonymous account on interactively (its default logon method), \
-                 so its token holds INTERACTIVE",
+                "IIS logs the anonymous account on interactively (IIS 4.0 and 5.0 do by \
+                 default), so its token holds INTERACTIVE",
             ),
         ] {
             token.add_group(
