@@ -274,3 +274,35 @@ fn a_damaged_record_of_the_anonymous_account_itself() {
     assert_eq!(check["verdict"], "pass", "{check:#}");
     assert_eq!(status, 0);
 }
+
+#[test]
+fn the_acl_command_shows_the_token_with_its_reasons() {
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/users-add-windows2000.zip");
+    let sample = sample.to_str().unwrap();
+    let folder = "C:\\exchsrvr\\imcdata\\Pickup";
+    let (status, stdout, _) = run(&["acl", "--format", "json", sample, folder]);
+    assert_eq!(status, 0);
+    let view: Value = serde_json::from_str(&stdout).unwrap();
+    let users = view["token"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["sid"] == "S-1-5-32-545")
+        .expect("Users in the token");
+    assert!(
+        users["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("member of BUILTIN\\Users through NT AUTHORITY\\INTERACTIVE"),
+        "{users}"
+    );
+    let (status, text, _) = run(&["acl", sample, folder]);
+    assert_eq!(status, 0);
+    assert!(
+        text.contains(
+            "BUILTIN\\Users (S-1-5-32-545): member of BUILTIN\\Users through NT AUTHORITY\\INTERACTIVE"
+        ),
+        "{text}"
+    );
+}
