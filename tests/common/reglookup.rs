@@ -71,6 +71,34 @@ pub fn reglookup_type(type_code: u32) -> String {
     }
 }
 
+/// A key or value name as reglookup prints it (escapes undone): UTF-8,
+/// except that a name with characters outside the Basic Multilingual
+/// Plane (surrogate pairs, e.g. the 🌎🌏🌍 key of the regipy NTUSER hive),
+/// which it cannot convert, comes out as its raw UTF-16LE bytes.
+pub fn name_as_reglookup_prints_it(name: &str) -> Vec<u8> {
+    if name.chars().any(|c| u32::from(c) > 0xFFFF) {
+        name.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    } else {
+        name.as_bytes().to_vec()
+    }
+}
+
+/// Names compared in one form: reglookup prints a name stored in the
+/// one-byte form (Latin-1, e.g. `IËMOÅÈ…` under the regipy NTUSER hive's
+/// `PaymentApps`) as those bytes and a UTF-16 name as UTF-8, so bytes that
+/// are not UTF-8 are read as Latin-1.
+pub fn canonical_name(bytes: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(bytes) {
+        Ok(text) => text.into_bytes(),
+        Err(error) => error
+            .into_bytes()
+            .iter()
+            .map(|&byte| char::from(byte))
+            .collect::<String>()
+            .into_bytes(),
+    }
+}
+
 /// How much a comparison covered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Compared {
@@ -117,7 +145,7 @@ pub fn compare(bytes: &[u8], hive: &dyn HiveData) -> Option<Compared> {
         let mut components: Vec<Vec<u8>> = fields[0]
             .split('/')
             .skip(1)
-            .map(reglookup_unescape)
+            .map(|component| canonical_name(reglookup_unescape(component)))
             .collect();
         if fields[1] == "KEY" {
             if fields[0] == "/" {
@@ -146,7 +174,7 @@ pub fn compare(bytes: &[u8], hive: &dyn HiveData) -> Option<Compared> {
         } else {
             key.path
                 .split('\\')
-                .map(|c| c.as_bytes().to_vec())
+                .map(|c| canonical_name(name_as_reglookup_prints_it(c)))
                 .collect()
         };
         assert_eq!(
@@ -157,7 +185,10 @@ pub fn compare(bytes: &[u8], hive: &dyn HiveData) -> Option<Compared> {
         );
         keys += 1;
         for value in &key.values {
-            let id = (components.clone(), value.name.as_bytes().to_vec());
+            let id = (
+                components.clone(),
+                canonical_name(name_as_reglookup_prints_it(&value.name)),
+            );
             let (their_type, their_data) = their_values
                 .get(&id)
                 .unwrap_or_else(|| panic!("{}: {:?} not in reglookup", key.path, value.name));
