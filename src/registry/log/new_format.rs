@@ -362,7 +362,10 @@ impl Recovery<'_> {
     /// (what was applied before it stays).
     fn apply_run(&mut self, log: &UsableLog<'_, '_>) -> Result<Option<Applied>, LogDefect> {
         let mut applied: Option<Applied> = None;
+        // A log taken up sets the flags, even if none of its entries
+        // applies (as yarp's apply_new_log_file does).
         let mut flags = u32_at(log.log.log.bytes, FLAGS_AT).unwrap_or(0);
+        self.flags = flags;
         for entry in &log.entries {
             let bytes = self.bytes.get_or_insert_with(|| self.hive.to_vec());
             apply(bytes, log.name(), entry, self.max_len)?;
