@@ -871,6 +871,25 @@ fn a_rootdir_only_in_the_transaction_logs_is_found_by_applying_them() {
                 ),
             ],
         ),
+        // As Windows 8.1 and later leave it: the logs start after the
+        // hive's secondary sequence number, LOG2 older than the hive.
+        (
+            SystemWrite::LoggedNewFormatAfterGap,
+            vec![
+                (
+                    "Reg/SYSTEM.LOG1",
+                    "log of Reg/SYSTEM: applied 1 entry (sequence 2107), starting after the \
+                     hive's secondary sequence number 2093: entries 2093..2106 are in no log \
+                     (already written to the hive, or lost), and Windows recovers the same way",
+                ),
+                (
+                    "Reg/SYSTEM.LOG2",
+                    "log of Reg/SYSTEM: not applied: not eligible: its entries start at sequence \
+                     2080, before the hive's secondary sequence number 2093, so they are older \
+                     than the hive (Windows skips such a log)",
+                ),
+            ],
+        ),
     ] {
         let (status, report) = analyze_scenario(&logged(write), &[]);
         assert_eq!(report["errors"], Value::Array(vec![]), "{write:?}");
@@ -889,6 +908,30 @@ fn a_rootdir_only_in_the_transaction_logs_is_found_by_applying_them() {
         assert_eq!(verdict(&report, ACL), "pass", "{report:#}");
         assert_eq!(status, 0);
     }
+}
+
+#[test]
+fn without_the_log_after_the_gap_the_rootdir_check_fails() {
+    // The same bundle without LOG1: LOG2 alone is older than the hive, so
+    // nothing applies and the stale hive (no RootDir) is read, and said.
+    let entries: Vec<(String, Vec<u8>)> = logged(SystemWrite::LoggedNewFormatAfterGap)
+        .entries()
+        .into_iter()
+        .filter(|(name, _)| name != "Reg/SYSTEM.LOG1")
+        .collect();
+    let (_dir, path) = zip_of(&entries);
+    let (status, report) = analyze_json(&path, &[]);
+    assert_eq!(verdict(&report, ROOTDIR), "fail", "{report:#}");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].as_str().unwrap().starts_with(
+            "Reg/SYSTEM: dirty hive (sequence numbers 2094/2093): changes still in its \
+             transaction logs are missing; no logs were applied (Reg/SYSTEM.LOG2: not eligible"
+        ),
+        "{errors:?}"
+    );
+    assert_eq!(status, 1);
 }
 
 #[test]

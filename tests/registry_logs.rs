@@ -8,8 +8,9 @@
 mod common;
 
 use hivetriage::fixture::regf::log::{
-    dirty_with_new_format_logs, dirty_with_old_format_log, log_base_block, new_format_entry,
-    old_format_log, rehash_entry, set_sequence_numbers,
+    NewFormatFiles, NewFormatPlan, dirty_with_new_format_logs, dirty_with_old_format_log,
+    log_base_block, new_format_entry, new_format_files, old_format_log, rehash_entry,
+    set_sequence_numbers,
 };
 use hivetriage::fixture::regf::{BASE_BLOCK_SIZE, HiveBuilder};
 use hivetriage::registry::log::{LogOutcome, LogReport, TransactionLog, replay};
@@ -149,6 +150,205 @@ fn new_dirty_hive_recovers_to_the_bytes_windows_10_recovered() {
     assert_eq!(default.as_string().unwrap(), "1".repeat(1440));
 }
 
+/// SHA-256 of bytes, in hex.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn new_dirty_hive_recovers_from_either_log_alone_as_yarp_does() {
+    let (Some(hive), Some(log1), Some(log2), Some(windows)) = (
+        yarp("NewDirtyHive1/NewDirtyHive"),
+        yarp("NewDirtyHive1/NewDirtyHive.LOG1"),
+        yarp("NewDirtyHive1/NewDirtyHive.LOG2"),
+        yarp("NewDirtyHive1/RecoveredHive_Windows10"),
+    ) else {
+        return;
+    };
+    // SHA-256 of the whole files yarp saved (yarp/RegistryFile.py,
+    // PrimaryFile.apply_new_log_file then save_recovered_hive, run on
+    // these corpus files): LOG2 alone (3 entries, 3..5) gives the same file
+    // as both logs; LOG1 alone (1 entry, 2) another.
+    for (name, log, expected, said) in [
+        (
+            "NewDirtyHive.LOG2",
+            &log2,
+            "5634f8ff937c181beabb047433a8d89ebc1dc352e969f65a1ee2a46b1fe66b63",
+            "applied 3 entries (sequence 3..5), starting after the hive's secondary sequence \
+             number 2: entry 2 is in no log (already written to the hive, or lost), and Windows \
+             recovers the same way",
+        ),
+        (
+            "NewDirtyHive.LOG1",
+            &log1,
+            "0cbd0670b246bdbb60059c1eb0b2d323097942e2a7926843c14e475a6c331c98",
+            "applied 1 entry (sequence 2)",
+        ),
+    ] {
+        let replayed = replay(
+            "NewDirtyHive",
+            hive.clone(),
+            &[TransactionLog { name, bytes: log }],
+            NO_LIMIT,
+        );
+        assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
+        assert_eq!(replayed.logs[0].outcome.to_string(), said);
+        let recovered = replayed.recovered.unwrap();
+        assert_eq!(sha256(&recovered), expected, "{name}");
+        if name.ends_with("LOG2") {
+            assert!(recovered[BASE_BLOCK_SIZE..] == windows[BASE_BLOCK_SIZE..]);
+        }
+    }
+    // Both logs: the same file yarp saves.
+    let both = [
+        TransactionLog {
+            name: "NewDirtyHive.LOG1",
+            bytes: &log1,
+        },
+        TransactionLog {
+            name: "NewDirtyHive.LOG2",
+            bytes: &log2,
+        },
+    ];
+    let recovered = replay("NewDirtyHive", hive, &both, NO_LIMIT)
+        .recovered
+        .unwrap();
+    assert_eq!(
+        sha256(&recovered),
+        "5634f8ff937c181beabb047433a8d89ebc1dc352e969f65a1ee2a46b1fe66b63"
+    );
+}
+
+/// A regipy user hive with its logs (`regipy/<name>.xz`), decompressed.
+fn regipy_trio(hive: &str, log1: &str, log2: &str) -> Option<[Vec<u8>; 3]> {
+    let file = |name: &str| common::shared_xz_file(&format!("corpus/regipy/{name}.xz"));
+    Some([file(hive)?, file(log1)?, file(log2)?])
+}
+
+/// Replays a trio, checks the recovered file against yarp's (whole-file
+/// SHA-256) and our reading of it against reglookup's, value for value;
+/// returns the log reports, the warnings and the recovered hive.
+fn recover_trio(
+    names: [&str; 3],
+    files: &[Vec<u8>; 3],
+    yarp_sha256: &str,
+    keys_and_values: (usize, usize),
+) -> (Vec<LogReport>, Vec<String>, HiveFile) {
+    let logs = [
+        TransactionLog {
+            name: names[1],
+            bytes: &files[1],
+        },
+        TransactionLog {
+            name: names[2],
+            bytes: &files[2],
+        },
+    ];
+    let replayed = replay(names[0], files[0].clone(), &logs, NO_LIMIT);
+    let recovered = replayed.recovered.expect("the logs apply");
+    assert_eq!(sha256(&recovered), yarp_sha256, "{}: yarp's file", names[0]);
+    let header = sniff_regf(&recovered).unwrap();
+    assert!(header.checksum_ok && !header.is_dirty() && header.file_type == 0);
+    let (hive, open_warnings) = HiveFile::open(names[0], recovered.clone()).unwrap();
+    assert!(open_warnings.is_empty(), "{open_warnings:?}");
+    let keys = all_keys(&hive);
+    let values = keys.iter().map(|key| key.values.len()).sum::<usize>();
+    assert_eq!((keys.len(), values), keys_and_values);
+    if let Some(compared) = common::reglookup::compare(&recovered, &hive) {
+        assert!(compared.data > values / 2, "{compared:?}");
+    }
+    // The library's own way in gives the same hive.
+    let (opened, reports) = HiveFile::open_with_logs(names[0], files[0].clone(), &logs, NO_LIMIT);
+    let (via_open, warnings) = opened.unwrap();
+    assert_eq!(reports, replayed.logs);
+    assert_eq!(warnings, replayed.warnings);
+    assert_eq!(all_keys(&via_open), all_keys(&hive));
+    (reports, warnings, hive)
+}
+
+#[test]
+fn usrclass_trio_recovers_from_both_logs_after_the_gap_as_yarp_does() {
+    let names = ["UsrClass.dat", "UsrClass.dat.LOG1", "UsrClass.dat.LOG2"];
+    let Some(files) = regipy_trio(names[0], names[1], names[2]) else {
+        return;
+    };
+    // The hive says 256/255; LOG1 starts at 287, LOG2 at 291. yarp
+    // (apply_new_log_files, then save_recovered_hive) applies LOG1's 4
+    // entries 287..290 and LOG2's 10 entries 291..300; SHA-256 of the
+    // whole file it saved (2883584 bytes; from byte 4096 on:
+    // 626a7efd1aa13e972f3cdfbec128a3a0730c3945fb05ab96e2b84ce3cce63256).
+    // reglookup lists 6238 keys and 12531 values in that file (6205 and
+    // 12369 in the hive as it is).
+    let (reports, warnings, hive) = recover_trio(
+        names,
+        &files,
+        "0c52ea278e8c524fd13c146b060f7801af7791a1cad5b04ae9e6e06617de0e3e",
+        (6238, 12531),
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        outcome(&reports, names[1]).to_string(),
+        "applied 4 entries (sequence 287..290), starting after the hive's secondary sequence \
+         number 255: entries 255..286 are in no log (already written to the hive, or lost), and \
+         Windows recovers the same way"
+    );
+    assert_eq!(
+        outcome(&reports, names[2]).to_string(),
+        "applied 10 entries (sequence 291..300)"
+    );
+    let header = hive.header();
+    assert_eq!(
+        (header.primary_sequence, header.secondary_sequence),
+        (300, 300)
+    );
+}
+
+#[test]
+fn ntuser_trio_recovers_from_log1_when_log2_is_older_than_the_hive_as_yarp_does() {
+    let names = [
+        "transactions_NTUSER.DAT",
+        "transactions_ntuser.dat.log1",
+        "transactions_ntuser.dat.log2",
+    ];
+    let Some(files) = regipy_trio(names[0], names[1], names[2]) else {
+        return;
+    };
+    // The hive says 567/566; LOG2 starts at 562 (first, but older than the
+    // hive: not eligible), LOG1 at 566. yarp applies LOG1's 23 entries
+    // 566..588 only; SHA-256 of the whole file it saved (1048576 bytes;
+    // from byte 4096 on:
+    // 2414c9b55b5011712c0cc83b0dd9f880304a53d79a06e9fb84ad2cf5be2e6531).
+    // reglookup lists 3105 keys and 4695 values in that file (2590 and
+    // 4119 in the hive as it is).
+    let (reports, warnings, hive) = recover_trio(
+        names,
+        &files,
+        "0a7a7b2d1eb24ab63455f5a83e554601d88fe558d0ba1c1068a7e1102c79a092",
+        (3105, 4695),
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        outcome(&reports, names[1]).to_string(),
+        "applied 23 entries (sequence 566..588)"
+    );
+    assert_eq!(
+        outcome(&reports, names[2]).to_string(),
+        "not applied: not eligible: its entries start at sequence 562, before the hive's \
+         secondary sequence number 566, so they are older than the hive (Windows skips such a \
+         log)"
+    );
+    let header = hive.header();
+    assert_eq!(
+        (header.primary_sequence, header.secondary_sequence),
+        (588, 588)
+    );
+    assert_eq!(header.hive_bins_size, 925_696);
+}
+
 #[test]
 fn old_dirty_hive_recovers_to_the_tree_windows_7_recovered() {
     let (Some(hive), Some(log1), Some(log2), Some(windows)) = (
@@ -231,6 +431,12 @@ fn old_dirty_hive_recovers_to_the_tree_windows_7_recovered() {
     let header = sniff_regf(&recovered).unwrap();
     assert_eq!((header.primary_sequence, header.secondary_sequence), (5, 5));
     assert!(header.checksum_ok);
+    // The whole file, base block too, is the one yarp saves
+    // (PrimaryFile.apply_old_log_file, then save_recovered_hive).
+    assert_eq!(
+        sha256(&recovered),
+        "89ad16ae7621dc675cbc64db0e32e593eefe0a7c2b947de20731d0eb99d4e1a5"
+    );
 }
 
 #[test]
@@ -289,6 +495,12 @@ fn bad_base_block_hive_recovers_with_the_base_block_of_its_log() {
     .recovered
     .unwrap();
     assert!(bad[BASE_BLOCK_SIZE..] == good[BASE_BLOCK_SIZE..]);
+    // And the whole file is the one yarp saves for it (the same as for
+    // OldDirtyHive: the log's base block, zeros after its 512 bytes).
+    assert_eq!(
+        sha256(&bad),
+        "89ad16ae7621dc675cbc64db0e32e593eefe0a7c2b947de20731d0eb99d4e1a5"
+    );
 }
 
 #[test]
@@ -332,24 +544,6 @@ fn corpus_logs_beside_the_wrong_hive_are_refused_with_reasons() {
             .to_string()
             .contains("belongs to another hive")
     );
-    // LOG2 alone: its entries start at 3, the hive expects 2.
-    let Some(new_log2) = yarp("NewDirtyHive1/NewDirtyHive.LOG2") else {
-        return;
-    };
-    let (hive, warnings, reports) = open(
-        "NewDirtyHive",
-        new_hive,
-        &[("NewDirtyHive.LOG2", &new_log2)],
-    );
-    assert_eq!(
-        outcome(&reports, "NewDirtyHive.LOG2").to_string(),
-        "not applied: its entries (sequence 3..5) do not continue the hive's sequence: no valid \
-         entry has the number the hive expects next"
-    );
-    assert!(warnings[0].contains("dirty hive (sequence numbers 3/2)"));
-    // Read as it is: Key1 and Key2.
-    assert_eq!(hive.read_key("").unwrap().unwrap().subkeys.len(), 2);
-
     // regipy's SECURITY is dirty (107/106) and has no logs: read as it is.
     let (_, warnings, reports) = open("SECURITY", security, &[]);
     assert!(reports.is_empty());
@@ -509,6 +703,352 @@ fn writer_new_format_logs_apply_in_sequence_across_both_files() {
     );
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(rootdir_of(&hive).as_deref(), Some("first"));
+}
+
+// ------------------------------- missing entries, as Windows leaves them
+
+/// States of SYSTEM whose RootDir names the flush that wrote it (`s1` ..
+/// `s7`); some flushes grow the hive by whole bins.
+fn flush_states() -> Vec<HiveBuilder> {
+    let mut states = vec![system(None, 2)];
+    for (index, extra) in [2, 30, 31, 31, 45, 46, 46].into_iter().enumerate() {
+        states.push(system(Some(&format!("s{}", index + 1)), extra));
+    }
+    states
+}
+
+/// The layouts Windows 8.1 and later leave (see the format specification's
+/// note on missing log entries), built with the log writer: `(name, files,
+/// the state recovery must give)`.
+fn missing_entries_cases() -> Vec<(&'static str, NewFormatFiles, usize)> {
+    let states = flush_states();
+    let refs: Vec<&HiveBuilder> = states.iter().collect();
+    let plan = |states: usize| NewFormatPlan {
+        states: &refs[..states],
+        on_disk: 0,
+        hive_secondary: 1,
+        sequences: &[],
+        log1: &[],
+        log2: &[],
+        log1_remains: &[],
+        log2_remains: &[],
+    };
+    let mut damaged = new_format_files(&NewFormatPlan {
+        on_disk: 1,
+        hive_secondary: 6,
+        sequences: &[5, 6, 7],
+        log1: &[0],
+        log2: &[1, 2],
+        ..plan(4)
+    });
+    // The hive's base block damaged (its checksum field), the rest intact.
+    damaged.primary[508..512].copy_from_slice(b"INVL");
+    vec![
+        // The hive says 2093; the logs start at 2107.
+        (
+            "gap-at-start",
+            new_format_files(&NewFormatPlan {
+                hive_secondary: 2093,
+                sequences: &[2107, 2108, 2109],
+                log1: &[0],
+                log2: &[1, 2],
+                ..plan(4)
+            }),
+            3,
+        ),
+        // LOG2 was written first: it starts, LOG1 continues it.
+        (
+            "log2-before-log1",
+            new_format_files(&NewFormatPlan {
+                hive_secondary: 40,
+                sequences: &[40, 41, 42],
+                log1: &[2],
+                log2: &[0, 1],
+                ..plan(4)
+            }),
+            3,
+        ),
+        // LOG1 held 10..12, then LOG2 13..14 after a reconcile (the hive
+        // says 13), then LOG1 again 15..16 from its start, over the older
+        // run, whose entry 12 is left after them.
+        (
+            "rotation-twice",
+            new_format_files(&NewFormatPlan {
+                on_disk: 3,
+                hive_secondary: 13,
+                sequences: &[10, 11, 12, 13, 14, 15, 16],
+                log1: &[5, 6],
+                log2: &[3, 4],
+                log1_remains: &[2],
+                ..plan(8)
+            }),
+            7,
+        ),
+        // LOG2 starts first but is older than the hive (20 < 22): LOG1
+        // alone, from 22.
+        (
+            "starting-log-not-eligible",
+            new_format_files(&NewFormatPlan {
+                on_disk: 2,
+                hive_secondary: 22,
+                sequences: &[20, 21, 22, 23],
+                log1: &[2, 3],
+                log2: &[0, 1],
+                ..plan(5)
+            }),
+            4,
+        ),
+        // A damaged base block: LOG2, which starts later, alone.
+        ("damaged-base-block", damaged, 3),
+        // LOG2 starts at 8, not at 6 after LOG1's 5: LOG1 alone.
+        (
+            "second-does-not-continue",
+            new_format_files(&NewFormatPlan {
+                hive_secondary: 5,
+                sequences: &[5, 6, 8],
+                log1: &[0],
+                log2: &[2],
+                ..plan(4)
+            }),
+            1,
+        ),
+        // Both logs older than the hive (50): nothing applies.
+        (
+            "both-older-than-the-hive",
+            new_format_files(&NewFormatPlan {
+                hive_secondary: 50,
+                sequences: &[40, 41, 42],
+                log1: &[0],
+                log2: &[1, 2],
+                ..plan(4)
+            }),
+            0,
+        ),
+    ]
+}
+
+/// What yarp made of each case: the SHA-256 of the whole file its
+/// `PrimaryFile.apply_new_log_files` (LOG1, LOG2) and
+/// `save_recovered_hive` saved, or `None` where it recovered nothing
+/// (both logs: NotEligibleException). Run on the files
+/// `write_missing_entries_cases` writes, with yarp/RegistryFile.py of
+/// msuhanov/yarp kept outside this repository (CI cannot run it). yarp
+/// applied: gap-at-start LOG1 2107, LOG2 2108..2109; log2-before-log1
+/// LOG2 40..41, LOG1 42; rotation-twice LOG2 13..14, LOG1 15..16;
+/// starting-log-not-eligible LOG1 22..23; damaged-base-block LOG2 6..7;
+/// second-does-not-continue LOG1 5.
+const YARP_MISSING_ENTRIES: [(&str, Option<&str>); 7] = [
+    (
+        "gap-at-start",
+        Some("507adcaf066950e85c0a26f4e60046251c45ea9c96520f31bbe6d11e4bd2f932"),
+    ),
+    (
+        "log2-before-log1",
+        Some("f775a50a0e52f87e7efd012ac2454061aea317681288da2ef952bb08e109cc5a"),
+    ),
+    (
+        "rotation-twice",
+        Some("17430cfdab6321a2aef9492da2c9daa63a2396e27519f711602ca98ec1d47132"),
+    ),
+    (
+        "starting-log-not-eligible",
+        Some("8f7dde458c3520ceeb38c95ca2ff495337ba44b21277182acad3dcf5c7f01bf2"),
+    ),
+    (
+        "damaged-base-block",
+        Some("c0156c9e7eade7fef301fe31c31c99512bda0762525023b07e06da506d420f24"),
+    ),
+    (
+        "second-does-not-continue",
+        Some("0ac1675d1b9bdf491e8e7dd2df829b8b18f825ddf5c82558bc014cf5108a4389"),
+    ),
+    ("both-older-than-the-hive", None),
+];
+
+#[test]
+fn missing_entries_cases_recover_to_yarp_s_files_and_their_last_state() {
+    let states = flush_states();
+    let expected_outcomes: [(&str, &str, &str, &[&str]); 7] = [
+        (
+            "gap-at-start",
+            "applied 1 entry (sequence 2107), starting after the hive's secondary sequence number \
+             2093: entries 2093..2106 are in no log (already written to the hive, or lost), and \
+             Windows recovers the same way",
+            "applied 2 entries (sequence 2108..2109)",
+            &[],
+        ),
+        (
+            "log2-before-log1",
+            "applied 1 entry (sequence 42)",
+            "applied 2 entries (sequence 40..41)",
+            &[],
+        ),
+        (
+            "rotation-twice",
+            "applied 2 entries (sequence 15..16); what follows them is not applied: an older \
+             entry (sequence 12) left by an earlier write follows (at byte offset 0x",
+            "applied 2 entries (sequence 13..14)",
+            &[],
+        ),
+        (
+            "starting-log-not-eligible",
+            "applied 2 entries (sequence 22..23)",
+            "not applied: not eligible: its entries start at sequence 20, before the hive's \
+             secondary sequence number 22, so they are older than the hive (Windows skips such a \
+             log)",
+            &[],
+        ),
+        (
+            "damaged-base-block",
+            "not applied: not used: the hive's base block is damaged, and then Windows recovers \
+             from the log that starts later (SYSTEM.LOG2) alone",
+            "applied 2 entries (sequence 6..7); the hive's damaged base block was replaced by the \
+             log's",
+            &[],
+        ),
+        (
+            "second-does-not-continue",
+            "applied 1 entry (sequence 5)",
+            "not applied: its entries start at sequence 8, which does not continue SYSTEM.LOG1 (its \
+             entries applied end at 5); Windows applies the second log only when it starts at 6",
+            &[
+                "SYSTEM: recovery stopped after sequence 5: the entries of SYSTEM.LOG2 (sequence 8) \
+               do not continue it, so they were not applied (nor would Windows apply them); the \
+               changes they hold are missing",
+            ],
+        ),
+        (
+            "both-older-than-the-hive",
+            "not applied: not eligible: its entries start at sequence 40, before the hive's \
+             secondary sequence number 50, so they are older than the hive (Windows skips such a \
+             log)",
+            "not applied: not eligible: its entries start at sequence 41, before the hive's \
+             secondary sequence number 50, so they are older than the hive (Windows skips such a \
+             log)",
+            &[
+                "SYSTEM: dirty hive (sequence numbers 51/50): changes still in its transaction logs \
+               are missing; no logs were applied (SYSTEM.LOG1: not eligible: its entries start at \
+               sequence 40, before the hive's secondary sequence number 50, so they are older than \
+               the hive (Windows skips such a log); SYSTEM.LOG2: not eligible: its entries start \
+               at sequence 41, before the hive's secondary sequence number 50, so they are older \
+               than the hive (Windows skips such a log))",
+            ],
+        ),
+    ];
+    let cases = missing_entries_cases();
+    assert_eq!(cases.len(), expected_outcomes.len());
+    for (((name, files, state), (same_name, log1, log2, warnings)), (yarp_name, yarp_sha256)) in
+        cases
+            .into_iter()
+            .zip(expected_outcomes)
+            .zip(YARP_MISSING_ENTRIES)
+    {
+        assert_eq!((name, name), (same_name, yarp_name));
+        let logs = [
+            ("SYSTEM.LOG1", &files.log1[..]),
+            ("SYSTEM.LOG2", &files.log2[..]),
+        ];
+        let (hive, said, reports) = open("SYSTEM", files.primary.clone(), &logs);
+        let log1_said = outcome(&reports, "SYSTEM.LOG1").to_string();
+        assert!(log1_said.starts_with(log1), "{name}: {log1_said}");
+        assert_eq!(outcome(&reports, "SYSTEM.LOG2").to_string(), log2, "{name}");
+        assert_eq!(said, warnings, "{name}");
+        let expected_rootdir = (state > 0).then(|| format!("s{state}"));
+        assert_eq!(rootdir_of(&hive), expected_rootdir, "{name}");
+        let (expected, _) = HiveFile::open("state", states[state].to_bytes()).unwrap();
+        assert_same_tree(&hive, &expected, true);
+
+        let replayed = replay(
+            "SYSTEM",
+            files.primary,
+            &logs.map(|(name, bytes)| TransactionLog { name, bytes }),
+            NO_LIMIT,
+        );
+        let ours = replayed.recovered.as_deref().map(sha256);
+        assert_eq!(ours.as_deref(), yarp_sha256, "{name}: yarp's file");
+    }
+}
+
+#[test]
+fn windows_pair_is_log1_and_log2_and_an_unusable_one_leaves_the_other_alone() {
+    let (primary, log1, log2) = new_files();
+    // A new-format `.LOG` beside LOG1 and LOG2 is not Windows' (yarp's
+    // recover_auto uses it only without LOG1 and LOG2).
+    let (hive, warnings, reports) = open(
+        "SYSTEM",
+        primary.clone(),
+        &[
+            ("SYSTEM.LOG", &log1),
+            ("SYSTEM.LOG1", &log1),
+            ("SYSTEM.LOG2", &log2),
+        ],
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(rootdir_of(&hive).as_deref(), Some("third"));
+    assert_eq!(
+        outcome(&reports, "SYSTEM.LOG").to_string(),
+        "not applied: not used: SYSTEM.LOG1 and SYSTEM.LOG2 are Windows' logs of this hive"
+    );
+    // Alone, it is used.
+    let (hive, _, reports) = open("SYSTEM", primary.clone(), &[("SYSTEM.LOG", &log1)]);
+    assert_eq!(rootdir_of(&hive).as_deref(), Some("first"));
+    assert_eq!(
+        outcome(&reports, "SYSTEM.LOG").to_string(),
+        "applied 1 entry (sequence 1)"
+    );
+    // LOG1 unusable (dirty base block): LOG2 alone, under the same rule
+    // (its 2 is at or after the hive's 1), over the hive as it is.
+    let mut dirty_log1 = log1.clone();
+    set_sequence_numbers(&mut dirty_log1, 1, 0);
+    let (_, _, reports) = open(
+        "SYSTEM",
+        primary,
+        &[("SYSTEM.LOG1", &dirty_log1), ("SYSTEM.LOG2", &log2)],
+    );
+    assert!(
+        outcome(&reports, "SYSTEM.LOG1")
+            .to_string()
+            .starts_with("not applied: the log's base block is dirty (sequence numbers 1/0)")
+    );
+    assert!(
+        outcome(&reports, "SYSTEM.LOG2")
+            .to_string()
+            .starts_with("applied 2 entries (sequence 2..3), starting after the hive's secondary")
+    );
+}
+
+/// Writes each missing-entries case as `<dir>/<case>/SYSTEM`, `SYSTEM.LOG1`
+/// and `SYSTEM.LOG2`, with `dir` from `$MISSING_ENTRIES_DIR`, for running
+/// yarp on them.
+#[test]
+#[ignore]
+fn write_missing_entries_cases() {
+    let dir = std::path::PathBuf::from(std::env::var("MISSING_ENTRIES_DIR").unwrap());
+    for (name, files, _) in missing_entries_cases() {
+        let case = dir.join(name);
+        std::fs::create_dir_all(&case).unwrap();
+        std::fs::write(case.join("SYSTEM"), &files.primary).unwrap();
+        std::fs::write(case.join("SYSTEM.LOG1"), &files.log1).unwrap();
+        std::fs::write(case.join("SYSTEM.LOG2"), &files.log2).unwrap();
+        let replayed = replay(
+            "SYSTEM",
+            files.primary.clone(),
+            &[
+                TransactionLog {
+                    name: "SYSTEM.LOG1",
+                    bytes: &files.log1,
+                },
+                TransactionLog {
+                    name: "SYSTEM.LOG2",
+                    bytes: &files.log2,
+                },
+            ],
+            NO_LIMIT,
+        );
+        if let Some(recovered) = replayed.recovered {
+            std::fs::write(case.join("ours"), recovered).unwrap();
+        }
+    }
 }
 
 // ------------------------------------------- damaged and hostile logs
@@ -692,7 +1232,7 @@ fn old_format_pages_must_keep_the_hive_bins_and_stay_within_bounds() {
 
 #[test]
 fn damaged_new_format_entries_stop_replay_where_they_are() {
-    let (primary, log1, log2) = new_files();
+    let (primary, log1, _) = new_files();
     let entry_at = 512;
     let refuse = |bytes: &[u8], reason: &str| {
         assert_refused(&primary, &[("SYSTEM.LOG1", bytes)], "SYSTEM.LOG1", reason)
@@ -771,16 +1311,52 @@ fn damaged_new_format_entries_stop_replay_where_they_are() {
         &log1[..512],
         "the log holds no log entries (at byte offset 0x200)",
     );
+    // An entry without pages (yarp: "Invalid dirty pages count").
     refuse(
-        &log2,
-        "its entries (sequence 2..3) do not continue the hive's sequence",
+        &with_entry_field(20, 0),
+        "the log entry holds no pages (at byte offset 0x200)",
+    );
+    // The first entry must carry the base block's sequence number.
+    refuse(
+        &with_entry_field(12, 5),
+        "the entry there has sequence number 5, not the next one, 1 (at byte offset 0x200)",
+    );
+    let mut older = log1.clone();
+    set_sequence_numbers(&mut older, 2, 2);
+    refuse(
+        &older,
+        "an older entry (sequence 1) left by an earlier write follows (at byte offset 0x200)",
+    );
+    // The log's base block as yarp's BaseBlock checks it: not dirty, and
+    // the fields of a hive's base block.
+    refuse(
+        &with_header_field(&log1, 8, 0),
+        "the log's base block is dirty (sequence numbers 1/0): it was not completely written \
+         (at byte offset 0x4)",
+    );
+    refuse(
+        &with_header_field(&log1, 24, 7),
+        "the log's base block gives format version 1.7 (expected 1.1 to 1.6)",
+    );
+    refuse(
+        &with_header_field(&log1, 32, 0),
+        "the log's base block gives file format 0 (expected 1)",
+    );
+    refuse(
+        &with_header_field(&log1, 44, 2),
+        "the log's base block gives clustering factor 2 (expected 1)",
+    );
+    refuse(
+        &with_header_field(&log1, 40, 0x1800),
+        "the log's base block gives hive bins size 6144, not a positive multiple of 4096",
     );
 }
 
 #[test]
 fn gaps_and_damaged_newer_entries_stop_replay_with_a_warning() {
     let (primary, log1, log2) = new_files();
-    // Entry 2 is damaged: entry 1 applies, 3 cannot (a gap), both said.
+    // Entry 2 is damaged: entry 1 applies; LOG2's run ends at once, so 3
+    // is not applied either; said in LOG2's source line and a warning.
     let mut damaged = log2.clone();
     damaged[512 + 700] ^= 1;
     let (hive, warnings, reports) = open(
@@ -807,7 +1383,8 @@ fn gaps_and_damaged_newer_entries_stop_replay_with_a_warning() {
         "{warnings:?}"
     );
 
-    // Entry 2 missing altogether: entry 3 lies beyond a gap.
+    // Entry 2 missing altogether: LOG2 starts (its base block says 2) with
+    // entry 3, which is out of its sequence.
     let entry_2_len = u32::from_le_bytes(log2[516..520].try_into().unwrap()) as usize;
     let mut without_2 = log2[..512].to_vec();
     without_2.extend_from_slice(&log2[512 + entry_2_len..]);
@@ -820,8 +1397,9 @@ fn gaps_and_damaged_newer_entries_stop_replay_with_a_warning() {
     assert_eq!(
         warnings,
         [
-            "SYSTEM: recovery stopped after sequence 1: no valid entry 2 follows, so the entries \
-          of SYSTEM.LOG2 with sequence 3..3 were not applied; later changes are missing"
+            "SYSTEM: recovery stopped after sequence 1: SYSTEM.LOG2: the entry there has sequence \
+             number 3, not the next one, 2 (at byte offset 0x200), so it was not applied (nor \
+             would Windows apply it); the changes it holds are missing"
         ]
     );
 
@@ -840,7 +1418,7 @@ fn gaps_and_damaged_newer_entries_stop_replay_with_a_warning() {
     assert!(
         outcome(&reports, "SYSTEM.LOG1")
             .to_string()
-            .contains("its entries end at an invalid one: the log entry's data hash")
+            .contains("what follows them is not applied: the log entry's data hash")
     );
 }
 
@@ -908,22 +1486,57 @@ fn recovery_stays_within_the_size_limit() {
 }
 
 #[test]
-fn a_damaged_base_block_is_replaced_by_a_new_format_log() {
-    let (mut primary, log1, log2) = new_files();
-    primary[0x1FC..0x200].copy_from_slice(b"INVL");
-    primary[20] = 9; // major version: damage the fields too
-    let (hive, warnings, reports) = open(
+fn a_damaged_base_block_is_replaced_by_the_later_log_s_copy() {
+    let states = flush_states();
+    let refs: Vec<&HiveBuilder> = states.iter().collect();
+    let mut files = new_format_files(&NewFormatPlan {
+        states: &refs[..4],
+        on_disk: 1,
+        hive_secondary: 6,
+        sequences: &[5, 6, 7],
+        log1: &[0],
+        log2: &[1, 2],
+        log1_remains: &[],
+        log2_remains: &[],
+    });
+    files.primary[0x1FC..0x200].copy_from_slice(b"INVL");
+    files.primary[20] = 9; // major version: damage the fields too
+    files.primary[2000] = 0xAA; // and the rest of the base block
+    let logs = [
+        TransactionLog {
+            name: "SYSTEM.LOG1",
+            bytes: &files.log1,
+        },
+        TransactionLog {
+            name: "SYSTEM.LOG2",
+            bytes: &files.log2,
+        },
+    ];
+    let recovered = replay("SYSTEM", files.primary.clone(), &logs, NO_LIMIT)
+        .recovered
+        .unwrap();
+    // LOG2's copy with the last entry's sequence number and hive bins
+    // size, file type 0 and its checksum; zeros after its 512 bytes (as in
+    // yarp's recovered files).
+    let mut expected = files.log2[..512].to_vec();
+    put_u32(&mut expected, 28, 0);
+    put_u32(
+        &mut expected,
+        40,
+        (states[3].to_bytes().len() - 4096) as u32,
+    );
+    set_sequence_numbers(&mut expected, 7, 7);
+    assert!(recovered[..512] == expected[..]);
+    assert!(recovered[512..4096].iter().all(|&b| b == 0));
+
+    let (hive, warnings, _) = open(
         "SYSTEM",
-        primary,
-        &[("SYSTEM.LOG1", &log1), ("SYSTEM.LOG2", &log2)],
+        files.primary,
+        &[("SYSTEM.LOG1", &files.log1), ("SYSTEM.LOG2", &files.log2)],
     );
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert_eq!(rootdir_of(&hive).as_deref(), Some("third"));
+    assert_eq!(rootdir_of(&hive).as_deref(), Some("s3"));
     assert_eq!(hive.header().major_version, 1);
-    assert_eq!(
-        outcome(&reports, "SYSTEM.LOG1").to_string(),
-        "applied 1 entry (sequence 1); the hive's damaged base block was replaced by the log's"
-    );
 }
 
 #[test]
@@ -980,26 +1593,31 @@ fn every_corpus_log_entry_hashes_with_marvin32_and_the_documented_seed() {
 }
 
 #[test]
-fn entries_apply_in_sequence_order_whatever_their_order_in_the_logs() {
-    // 3000 entries, stored newest first and split unevenly between the
-    // logs (every third in LOG2). Each rewrites the first bin; only the
-    // newest marks its last byte (in the bin's free tail): it must be
-    // applied last.
+fn long_runs_apply_in_order_across_both_logs_and_the_sequence_wraps() {
+    // 3000 entries, 2000 in LOG2 then 1000 in LOG1, numbered across the
+    // wrap of the 32-bit sequence number (0xFFFFF830 .. 0x3E7). Each
+    // rewrites the first bin; only the newest marks its last byte (in the
+    // bin's free tail): it must be applied last. (yarp picks LOG2 as the
+    // starting log here too, but then refuses LOG1: its check that a second
+    // log starts after the last entry compares the numbers without the
+    // wrap. We keep to the serial-number order throughout.)
     let before = system(None, 0);
     let files = dirty_with_new_format_logs(&[&before, &system(Some("x"), 0)], 1);
-    let primary = files.primary;
+    let first = 0u32.wrapping_sub(2000);
+    let mut primary = files.primary;
+    set_sequence_numbers(&mut primary, first.wrapping_add(1), first);
     let bins = u32::from_le_bytes(primary[40..44].try_into().unwrap());
     let first_bin = primary[BASE_BLOCK_SIZE..BASE_BLOCK_SIZE + 4096].to_vec();
     let count = 3000u32;
-    let mut log1 = log_base_block(&primary, 6, 1, bins);
-    let mut log2 = log_base_block(&primary, 6, 1, bins);
-    for sequence in (1..=count).rev() {
+    let mut log2 = log_base_block(&primary, 6, first, bins);
+    let mut log1 = log_base_block(&primary, 6, first.wrapping_add(2000), bins);
+    for index in 0..count {
         let mut page = first_bin.clone();
-        if sequence == count {
+        if index == count - 1 {
             page[4095] = 0x5A;
         }
-        let entry = new_format_entry(sequence, bins, 0, &[(0, &page)]);
-        if sequence % 3 == 0 {
+        let entry = new_format_entry(first.wrapping_add(index), bins, 0, &[(0, &page)]);
+        if index < 2000 {
             log2.extend_from_slice(&entry);
         } else {
             log1.extend_from_slice(&entry);
@@ -1020,6 +1638,7 @@ fn entries_apply_in_sequence_order_whatever_their_order_in_the_logs() {
         ],
         NO_LIMIT,
     );
+    assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
     let recovered = replayed.recovered.unwrap();
     assert_eq!(
         recovered[BASE_BLOCK_SIZE + 4095],
@@ -1027,13 +1646,13 @@ fn entries_apply_in_sequence_order_whatever_their_order_in_the_logs() {
         "the newest entry came last"
     );
     let header = sniff_regf(&recovered).unwrap();
-    assert_eq!(header.primary_sequence, count);
-    assert_eq!(
-        outcome(&replayed.logs, "SYSTEM.LOG1").to_string(),
-        "applied 2000 entries (sequence 1..2999)"
-    );
+    assert_eq!(header.primary_sequence, 999);
     assert_eq!(
         outcome(&replayed.logs, "SYSTEM.LOG2").to_string(),
-        "applied 1000 entries (sequence 3..3000)"
+        "applied 2000 entries (sequence 4294965296..4294967295)"
+    );
+    assert_eq!(
+        outcome(&replayed.logs, "SYSTEM.LOG1").to_string(),
+        "applied 1000 entries (sequence 0..999)"
     );
 }

@@ -8,7 +8,9 @@
 mod hive_logs_check;
 
 use hivetriage::fixture::regf::HiveBuilder;
-use hivetriage::fixture::regf::log::{dirty_with_new_format_logs, dirty_with_old_format_log};
+use hivetriage::fixture::regf::log::{
+    NewFormatPlan, dirty_with_new_format_logs, dirty_with_old_format_log, new_format_files,
+};
 
 /// An input for the target: flags, the hive and two logs.
 fn input(flags: u8, hive: &[u8], log1: &[u8], log2: &[u8]) -> Vec<u8> {
@@ -35,14 +37,45 @@ fn state(value: Option<&str>, keys: usize) -> HiveBuilder {
 }
 
 /// Inputs from the writer: dirty hives with sound logs of both formats,
-/// the same hives clean, and the logs swapped.
+/// the same hives clean, and the logs swapped; new-format logs that start
+/// after the hive's secondary sequence number, with LOG2 first, and across
+/// the wrap of the sequence number.
 fn writer_inputs() -> Vec<Vec<u8>> {
     let states = [state(None, 2), state(Some("a"), 2), state(Some("b"), 40)];
     let refs: Vec<&HiveBuilder> = states.iter().collect();
     let new = dirty_with_new_format_logs(&refs, 1);
     let old = dirty_with_old_format_log(&states[0], &states[2]);
     let clean = states[0].to_bytes();
+    let plan = NewFormatPlan {
+        states: &refs,
+        on_disk: 0,
+        hive_secondary: 2093,
+        sequences: &[2107, 2108],
+        log1: &[0],
+        log2: &[1],
+        log1_remains: &[],
+        log2_remains: &[],
+    };
+    let after_gap = new_format_files(&plan);
+    let log2_first = new_format_files(&NewFormatPlan {
+        log1: &[1],
+        log2: &[0],
+        log1_remains: &[0],
+        ..plan
+    });
+    let wrapping = new_format_files(&NewFormatPlan {
+        hive_secondary: u32::MAX,
+        sequences: &[u32::MAX, 0],
+        ..plan
+    });
+    let mut damaged = after_gap.clone();
+    damaged.primary[508] ^= 1;
     vec![
+        input(0, &after_gap.primary, &after_gap.log1, &after_gap.log2),
+        input(0, &log2_first.primary, &log2_first.log1, &log2_first.log2),
+        input(0, &wrapping.primary, &wrapping.log1, &wrapping.log2),
+        input(0, &damaged.primary, &damaged.log1, &damaged.log2),
+        input(9, &after_gap.primary, &after_gap.log2, &after_gap.log1),
         input(0, &new.primary, &new.log1, &new.log2),
         input(0, &new.primary, &new.log2, &new.log1),
         input(0, &old.primary, &old.log, &[]),

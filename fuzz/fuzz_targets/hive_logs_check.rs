@@ -6,14 +6,17 @@
 //! ```text
 //! 0       flags: bit 0 fix the logs' base block checksums and entry hashes,
 //!                bit 1 make the hive dirty (secondary = primary - 1),
-//!                bit 2 fix the hive's base block checksum
+//!                bit 2 fix the hive's base block checksum,
+//!                bit 3 (with bit 0) number each log's entries on from its
+//!                      base block's sequence number, as a run
 //! 1..5    hive length (u32 LE, cut to what follows), then the hive
 //! +4      first log's length (u32 LE, cut likewise), then that log
 //! rest    the second log
 //! ```
 //!
-//! The fix-ups let the fuzzer reach past the checksums and Marvin32
-//! hashes, which random changes almost never keep right.
+//! The fix-ups let the fuzzer reach past the checksums, the Marvin32
+//! hashes and the run's sequence numbers, which random changes almost
+//! never keep right.
 
 use hivetriage::fixture::regf::log::rehash_entry;
 use hivetriage::registry::log::{LogOutcome, TransactionLog, replay};
@@ -64,14 +67,26 @@ fn fix_checksum(file: &mut [u8]) {
 }
 
 /// Fixes a log's base block checksum and the hashes of the entries that
-/// are laid out soundly enough to be walked.
-fn fix_log(log: &mut [u8]) {
+/// are laid out soundly enough to be walked; with `renumber`, the base
+/// block's sequence numbers are made equal and the entries numbered on
+/// from them first.
+fn fix_log(log: &mut [u8], renumber: bool) {
+    let mut sequence = None;
+    if renumber && log.len() >= 512 {
+        let primary: [u8; 4] = log[4..8].try_into().unwrap();
+        log[8..12].copy_from_slice(&primary);
+        sequence = Some(u32::from_le_bytes(primary));
+    }
     fix_checksum(log);
     let mut at = 512;
     while log.len() >= at + 40 && &log[at..at + 4] == b"HvLE" {
         let size = u32::from_le_bytes(log[at + 4..at + 8].try_into().unwrap()) as usize;
         if size < 40 || size % 512 != 0 || log.len() - at < size {
             break;
+        }
+        if let Some(number) = sequence.as_mut() {
+            log[at + 12..at + 16].copy_from_slice(&number.to_le_bytes());
+            *number = number.wrapping_add(1);
         }
         rehash_entry(&mut log[at..at + size]);
         at += size;
@@ -85,8 +100,8 @@ pub fn check(data: &[u8]) {
     let mut log1 = log1.to_vec();
     let mut log2 = log2.to_vec();
     if flags & 1 != 0 {
-        fix_log(&mut log1);
-        fix_log(&mut log2);
+        fix_log(&mut log1, flags & 8 != 0);
+        fix_log(&mut log2, flags & 8 != 0);
     }
     if flags & 2 != 0 && hive.len() >= 12 {
         let primary = u32::from_le_bytes(hive[4..8].try_into().unwrap());

@@ -3,6 +3,8 @@
 //! repository.
 #![allow(dead_code)]
 
+pub mod reglookup;
+
 use std::path::PathBuf;
 
 /// Runs `hivetriage` with `args`; returns (exit status, stdout, stderr).

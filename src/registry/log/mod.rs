@@ -5,7 +5,10 @@
 //!
 //! What of the format is confirmed, and by what (Maxim Suhanov's "Windows
 //! registry file format specification", *spec* below; the corpus files
-//! Windows wrote and recovered itself, *corpus*):
+//! Windows wrote and recovered itself, *corpus*; *yarp*: the recovery of
+//! yarp, the spec author's own parser, `RegistryFile.PrimaryFile`, run on
+//! the same files outside this repository, with its results recorded in
+//! `tests/registry_logs.rs`):
 //!
 //! * A hive is dirty when its base block checksum is wrong or its two
 //!   sequence numbers differ; a clean hive's logs are ignored, even when
@@ -23,18 +26,38 @@
 //!   bitmap of one bit per 512-byte page of the hive bins data (its length
 //!   from the log's hive bins size) start at the second sector; the dirty
 //!   pages follow from the next sector boundary, in bitmap order (spec;
-//!   corpus `OldDirtyHive`: recovered trees equal Windows 7's).
+//!   corpus `OldDirtyHive`: recovered trees equal Windows 7's; yarp: the
+//!   whole recovered files of `OldDirtyHive` and `BadBaseBlockHive` equal
+//!   its own).
 //! * New format (Windows 8.1 and later; `new_format.rs`): `HvLE` entries
 //!   from offset 512, each a multiple of 512 bytes long, with a sequence
 //!   number, the hive bins size, page references (offset, size) and the
 //!   pages; Hash-1 (Marvin32 of everything after the 40-byte header) and
 //!   Hash-2 (Marvin32 of the first 32 bytes) with the seed in
-//!   [`marvin::LOG_ENTRY_SEED`]; entries are applied from the primary's
-//!   secondary sequence number on, LOG1's and LOG2's together in sequence
-//!   order, stopping at the first missing number (spec; corpus
-//!   `NewDirtyHive1`: the recovered bytes from 4096 on equal Windows 10's).
-//! * A damaged primary base block is replaced by the log's (spec; corpus
-//!   `BadBaseBlockHive`).
+//!   [`marvin::LOG_ENTRY_SEED`] (spec; corpus: every entry of
+//!   `NewDirtyHive1`).
+//! * Which new-format entries are applied (see `new_format.rs`): each log
+//!   holds one run of consecutive entries starting at its base block's
+//!   sequence number; the run that starts first is applied when it starts
+//!   at or *after* the hive's secondary sequence number, then the other
+//!   when it continues it; with a damaged hive base block only the later
+//!   run (spec, "missing log entries for a dirty primary file"; yarp's
+//!   `apply_new_log_files`; corpus `NewDirtyHive1`: the recovered bytes
+//!   from 4096 on equal Windows 10's, with both logs and with LOG2 alone;
+//!   yarp: the whole recovered files of `NewDirtyHive1`, of regipy's
+//!   `UsrClass.dat` (logs starting 32 numbers after the hive's) and
+//!   `transactions_NTUSER.DAT` (LOG2 older than the hive), and of the
+//!   writer's missing-entries layouts equal its own).
+//! * A damaged primary base block is replaced by the log's first 512
+//!   bytes, the rest of its 4096 zero (spec; corpus `BadBaseBlockHive`;
+//!   yarp).
+//! * After replay the base block's sequence numbers are both the last
+//!   applied entry's (new format) or the primary sequence number (old
+//!   format), the hive bins size the last entry's or the log's, the file
+//!   type 0, and (new format) the flags those of the base block of the log
+//!   applied last, with bit 0 from its last entry (yarp's
+//!   `save_recovered_hive`; Windows' own recovered files were written again
+//!   after recovery, so their base blocks cannot show this).
 //!
 //! Assumed, not confirmed by a Windows-written file:
 //!
@@ -43,19 +66,19 @@
 //!   the order cannot show).
 //! * Clustering factors above 1 (sectors of 1024 to 4096 bytes) move the
 //!   dirty vector and the pages to the next sector, as the spec words it;
-//!   no such log was at hand.
-//! * After replay the base block's sequence numbers are both set to the
-//!   last applied entry's (new format) or to the primary sequence number
-//!   (old format), and the hive bins size and (new format) the flags field
-//!   to the log's. Windows' own recovered files were written again after
-//!   recovery, so their base blocks cannot show this.
+//!   no such log was at hand (yarp accepts only 1; so does `new_format.rs`).
+//! * Sequence numbers that wrap past 0xFFFFFFFF: the starting log is found
+//!   in serial-number order, as yarp does, and a second log continues the
+//!   first across the wrap (yarp refuses that one; no file shows Windows).
 //!
 //! Choices of our own, stricter than Windows where Windows' behaviour is
-//! unknown: an old-format log is applied whole or not at all (it is one
-//! flush); a log whose base block names another file than the hive's is
-//! not applied; a log growing the hive by more bytes than it carries pages
-//! is not applied. So the recovered bytes are never longer than the hive
-//! plus its logs, nor than the caller's limit.
+//! unknown (none of them changes the result on any corpus file): an
+//! old-format log is applied whole or not at all (it is one flush); a log
+//! whose base block names another file than the hive's is not applied; a
+//! log entry with a page past its own hive bins size is invalid; a log
+//! growing the hive by more bytes than it carries pages is not applied. So
+//! the recovered bytes are never longer than the hive plus its logs, nor
+//! than the caller's limit.
 
 pub mod marvin;
 mod new_format;
@@ -135,8 +158,13 @@ pub enum LogOutcome {
         first: u32,
         last: u32,
         base_block_from_log: bool,
-        /// The log's entries stopped at an invalid one (often the remains
-        /// of an older write; a warning says when it may hold newer data).
+        /// The hive's secondary sequence number, when this log's entries
+        /// (the first applied) start after it: the entries in between are
+        /// in no log (Windows 8.1 and later leave such gaps).
+        starts_after: Option<u32>,
+        /// The log's run of entries ended before its written data did: at
+        /// an invalid entry or one out of sequence (mostly the remains of
+        /// an older write; a warning says when it may hold newer data).
         stopped_at: Option<LogDefect>,
     },
     NotApplied(LogDefect),
@@ -167,26 +195,44 @@ impl std::fmt::Display for LogOutcome {
                 first,
                 last,
                 base_block_from_log,
+                starts_after,
                 stopped_at,
             } => {
-                let range = if first == last {
-                    format!("sequence {first}")
-                } else {
-                    format!("sequence {first}..{last}")
-                };
                 write!(
                     f,
-                    "applied {count} entr{} ({range}){}",
+                    "applied {count} entr{} ({})",
                     if *count == 1 { "y" } else { "ies" },
-                    base_block_note(*base_block_from_log)
+                    sequence_range(*first, *last)
                 )?;
+                if let Some(secondary) = starts_after {
+                    write!(
+                        f,
+                        ", starting after the hive's secondary sequence number {secondary}: {} \
+                         in no log (already written to the hive, or lost), and Windows recovers \
+                         the same way",
+                        match first.wrapping_sub(1) {
+                            only if only == *secondary => format!("entry {only} is"),
+                            before => format!("entries {secondary}..{before} are"),
+                        }
+                    )?;
+                }
+                f.write_str(base_block_note(*base_block_from_log))?;
                 if let Some(defect) = stopped_at {
-                    write!(f, "; its entries end at an invalid one: {}", defect.what())?;
+                    write!(f, "; what follows them is not applied: {}", defect.what())?;
                 }
                 Ok(())
             }
             LogOutcome::NotApplied(defect) => write!(f, "not applied: {}", defect.what()),
         }
+    }
+}
+
+/// "sequence 5" or "sequence 5..9".
+fn sequence_range(first: u32, last: u32) -> String {
+    if first == last {
+        format!("sequence {first}")
+    } else {
+        format!("sequence {first}..{last}")
     }
 }
 

@@ -35,6 +35,7 @@ fn outcomes_read_as_report_details() {
         first: 2,
         last: 4,
         base_block_from_log: false,
+        starts_after: None,
         stopped_at: None,
     };
     assert_eq!(entries.to_string(), "applied 3 entries (sequence 2..4)");
@@ -43,12 +44,13 @@ fn outcomes_read_as_report_details() {
         first: 7,
         last: 7,
         base_block_from_log: true,
+        starts_after: None,
         stopped_at: Some(defect),
     };
     assert_eq!(
         one.to_string(),
         "applied 1 entry (sequence 7); the hive's damaged base block was replaced by the log's; \
-         its entries end at an invalid one: bad (at byte offset 0x1fc)"
+         what follows them is not applied: bad (at byte offset 0x1fc)"
     );
     let pages = LogOutcome::AppliedPages {
         pages: 64,
@@ -75,4 +77,51 @@ fn the_base_block_is_finished_with_equal_sequence_numbers_and_a_checksum() {
     assert_eq!((header.file_type, header.hive_bins_size), (0, 0x3000));
     assert_eq!(u32_at(&block, FLAGS_AT), Some(5));
     assert!(header.checksum_ok);
+}
+
+#[test]
+fn a_start_after_the_hive_s_number_is_said_with_the_numbers_missing() {
+    let outcome = |first: u32, last: u32, secondary: u32| LogOutcome::AppliedEntries {
+        count: (last - first + 1) as usize,
+        first,
+        last,
+        base_block_from_log: false,
+        starts_after: Some(secondary),
+        stopped_at: None,
+    };
+    assert_eq!(
+        outcome(2107, 2109, 2093).to_string(),
+        "applied 3 entries (sequence 2107..2109), starting after the hive's secondary sequence \
+         number 2093: entries 2093..2106 are in no log (already written to the hive, or lost), \
+         and Windows recovers the same way"
+    );
+    assert!(
+        outcome(3, 5, 2)
+            .to_string()
+            .contains("number 2: entry 2 is in no log")
+    );
+}
+
+#[test]
+fn sequence_numbers_compare_in_serial_number_order() {
+    use new_format::comes_before;
+    assert!(comes_before(1, 2));
+    assert!(!comes_before(2, 1));
+    assert!(!comes_before(7, 7));
+    // Across the wrap: 0xFFFFFFFF comes before 0, as yarp's
+    // is_starting_log has it (a difference above 0x7FFFFFFF).
+    assert!(comes_before(u32::MAX, 0));
+    assert!(!comes_before(0, u32::MAX));
+    assert!(comes_before(0, 0x7FFF_FFFF));
+    assert!(!comes_before(0, 0x8000_0000));
+}
+
+#[test]
+fn logs_are_told_apart_by_their_extension_in_any_case() {
+    use new_format::{Role, role};
+    assert_eq!(role("Reg/SYSTEM.LOG1"), Role::Log1);
+    assert_eq!(role("config/system.log2"), Role::Log2);
+    assert_eq!(role("NTUSER.DAT.Log1"), Role::Log1);
+    assert_eq!(role("SYSTEM.LOG"), Role::Other);
+    assert_eq!(role("SYSTEM.LOG12"), Role::Other);
 }
