@@ -41,7 +41,8 @@ pub enum RegData {
     String(String),
     /// REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_QWORD.
     Number(u64),
-    /// REG_MULTI_SZ.
+    /// REG_MULTI_SZ: every string up to the list's terminator (see
+    /// [`utf16le_multi`]).
     MultiString(Vec<String>),
     /// Anything else, and numbers whose size is wrong: the stored bytes.
     Bytes(Vec<u8>),
@@ -94,23 +95,43 @@ fn utf16le_decode_until_nul(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Splits REG_MULTI_SZ data into its strings. The list ends at the first
-/// empty string (a double NUL) or at the end of the data.
+/// Splits REG_MULTI_SZ data into its strings, exactly as stored.
+///
+/// Every NUL ends a string, and every string is listed, empty ones
+/// included (`PendingFileRenameOperations` separates its pairs with empty
+/// strings), except the empty string whose NUL is the last character of
+/// the data: that one is the list's terminator. Data that does not end in
+/// NUL ends with an unterminated string, which is listed. An odd last byte
+/// is not part of any character and is left out (it stays in `raw`);
+/// unpaired surrogates become U+FFFD.
+///
+/// So `a\0b\0\0` and `a\0b\0` (no list terminator) and `a\0b` (none at
+/// all) are `[a, b]`; `a\0\0b\0\0` is `[a, "", b]`; `a\0b\0\0\0` is
+/// `[a, b, ""]`; `\0\0` is `[""]`; `\0` and no data are `[]`. This is
+/// how Windows' own .NET `RegistryKey.GetValue` (and so PowerShell's
+/// `Get-ItemProperty`) splits what `RegQueryValueEx` returns.
 pub fn utf16le_multi(bytes: &[u8]) -> Vec<String> {
     let units: Vec<u16> = bytes
         .chunks_exact(2)
         .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
         .collect();
     let mut strings = Vec::new();
-    for piece in units.split(|&unit| unit == 0) {
-        if piece.is_empty() {
-            break;
+    let mut start = 0;
+    while start < units.len() {
+        let end = units[start..]
+            .iter()
+            .position(|&unit| unit == 0)
+            .map_or(units.len(), |at| start + at);
+        // An empty string ended by the data's last character is the
+        // list's terminator, not a string.
+        if !(end == start && end + 1 == units.len()) {
+            strings.push(
+                char::decode_utf16(units[start..end].iter().copied())
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect(),
+            );
         }
-        strings.push(
-            char::decode_utf16(piece.iter().copied())
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        );
+        start = end + 1;
     }
     strings
 }
@@ -235,6 +256,46 @@ mod tests {
         let value = RegValue::new("x", 0xFFFF0012, vec![0xAB]);
         assert_eq!(value.type_name(), "0xffff0012");
         assert_eq!(value.data(), RegData::Bytes(vec![0xAB]));
+    }
+
+    fn units(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn multi_sz_lists_every_string_up_to_the_list_terminator() {
+        let cases: [(&str, &[&str]); 10] = [
+            ("a\0b\0\0", &["a", "b"]),
+            ("a\0b\0", &["a", "b"]),
+            ("a\0b", &["a", "b"]),
+            ("a\0\0b\0\0", &["a", "", "b"]),
+            ("a\0b\0\0\0", &["a", "b", ""]),
+            ("\0a\0\0", &["", "a"]),
+            ("\0\0", &[""]),
+            ("\0\0\0", &["", ""]),
+            ("\0", &[]),
+            ("", &[]),
+        ];
+        for (stored, listed) in cases {
+            assert_eq!(utf16le_multi(&units(stored)), listed, "{stored:?}");
+        }
+        // An odd last byte belongs to no character.
+        let mut odd = units("a\0b\0\0");
+        odd.push(0x41);
+        assert_eq!(utf16le_multi(&odd), ["a", "b"]);
+        let mut odd = units("a\0b");
+        odd.push(0);
+        assert_eq!(utf16le_multi(&odd), ["a", "b"]);
+    }
+
+    #[test]
+    fn pending_file_rename_operations_keeps_its_empty_strings() {
+        let raw = units("\\??\\C:\\old.dll\0\0\\??\\C:\\a\0\\??\\C:\\b\0\0");
+        let value = RegValue::new("PendingFileRenameOperations", reg_type::MULTI_SZ, raw);
+        assert_eq!(
+            value.data_json(),
+            serde_json::json!(["\\??\\C:\\old.dll", "", "\\??\\C:\\a", "\\??\\C:\\b"])
+        );
     }
 
     #[test]
