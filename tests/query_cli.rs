@@ -258,3 +258,277 @@ fn a_whole_real_hive_round_trips_through_query_text() {
         assert_eq!(hive_key, text_key);
     }
 }
+
+/// A bundle directory holding the corpus's dirty Windows 10 user hives
+/// with their logs (decompressed) and a yarp hive of no machine kind.
+fn user_hive_bundle(dir: &Path) -> Option<PathBuf> {
+    let bundle = dir.join("user-hives");
+    std::fs::create_dir_all(bundle.join("Users/tony")).unwrap();
+    for (name, target) in [
+        ("transactions_NTUSER.DAT", "Users/tony/NTUSER.DAT"),
+        ("transactions_ntuser.dat.log1", "Users/tony/NTUSER.DAT.LOG1"),
+        ("transactions_ntuser.dat.log2", "Users/tony/NTUSER.DAT.LOG2"),
+        ("UsrClass.dat", "UsrClass.dat"),
+        ("UsrClass.dat.LOG1", "UsrClass.dat.LOG1"),
+        ("UsrClass.dat.LOG2", "UsrClass.dat.LOG2"),
+    ] {
+        let bytes = common::shared_xz_file(&format!("corpus/regipy/{name}.xz"))?;
+        std::fs::write(bundle.join(target), bytes).unwrap();
+    }
+    let unicode = common::shared_file("corpus/yarp/UnicodeHive")?;
+    std::fs::write(bundle.join("UnicodeHive"), unicode).unwrap();
+    Some(bundle)
+}
+
+#[test]
+fn any_hive_answers_under_hku_by_its_entry_name_with_its_logs_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bundle) = user_hive_bundle(dir.path()) else {
+        return;
+    };
+    let bundle = bundle.to_str().unwrap();
+
+    // Without a key: every hive and the key it is queried by.
+    let (status, listed, stderr) = query(&[bundle]);
+    assert_eq!(status, 0, "{stderr}");
+    for key in [
+        r"HKEY_USERS\Users/tony/NTUSER.DAT",
+        r"HKEY_USERS\UsrClass.dat",
+        r"HKEY_USERS\UnicodeHive",
+    ] {
+        assert!(listed.lines().any(|line| line == key), "{key}:\n{listed}");
+    }
+    assert!(
+        listed.contains(r#"hive loaded from "\??\C:\Users\tony\ntuser.dat""#),
+        "{listed}"
+    );
+    assert!(listed.contains("NTUSER.DAT.LOG1: applied"), "{listed}");
+    let (_, listed_json, _) = query(&[bundle, "--format", "json"]);
+    let listed_json: Vec<Value> = serde_json::from_str(&listed_json).unwrap();
+    assert_eq!(listed_json.len(), 3);
+    assert!(
+        listed_json
+            .iter()
+            .all(|l| l["key"].is_string() && l["origin"].is_string() && l["detail"].is_string())
+    );
+
+    // The value the log changes: 0x60 in the primary file as stored,
+    // 0xC0 after recovery (reglookup reads 0x60 in transactions_NTUSER.DAT
+    // and 0xC0 in the copy regipy 6.5.0's apply_transaction_logs wrote
+    // from it and both logs).
+    for key in [
+        r"HKU\Users/tony/NTUSER.DAT\Control Panel\Desktop\WindowMetrics",
+        r"HKEY_USERS\users\TONY\ntuser.dat\Control Panel\Desktop\WindowMetrics",
+        r"HKU\NTUSER.DAT\Control Panel\Desktop\WindowMetrics",
+    ] {
+        let (status, printed, stderr) = query(&[bundle, key, "/v", "AppliedDPI"]);
+        assert_eq!(status, 0, "{key}: {stderr}");
+        assert_eq!(
+            printed,
+            "\nHKEY_USERS\\Users/tony/NTUSER.DAT\\Control Panel\\Desktop\\WindowMetrics\n    \
+             AppliedDPI    REG_DWORD    0xc0\n\n",
+            "{key}"
+        );
+    }
+
+    // A hive of no known kind, with UTF-16 key names.
+    let (status, printed, stderr) = query(&[bundle, r"HKU\UnicodeHive\привет", "/s"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        printed.contains("\nHKEY_USERS\\UnicodeHive\\Привет\\Ключ\n"),
+        "{printed}"
+    );
+
+    // HKU alone lists the hives as its subkeys, as reg query HKU does.
+    let (status, printed, _) = query(&[bundle, "HKU"]);
+    assert_eq!(status, 0);
+    assert!(
+        printed.contains("\nHKEY_USERS\\UsrClass.dat\n"),
+        "{printed}"
+    );
+
+    let (status, _, stderr) = query(&[bundle, r"HKU\NoSuchHive.dat\Software"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert!(stderr.contains("no hive named"), "{stderr}");
+}
+
+/// What `query /s` prints of a user hive reads back as a source under
+/// `HKEY_USERS` with every key, value name, type and byte.
+#[test]
+fn a_user_hive_round_trips_through_query_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bundle) = user_hive_bundle(dir.path()) else {
+        return;
+    };
+    let key = r"HKU\Users/tony/NTUSER.DAT";
+    let (status, printed, stderr) = query(&[bundle.to_str().unwrap(), key, "/s"]);
+    assert_eq!(status, 0, "{stderr}");
+    let text_dir = dir.path().join("text");
+    std::fs::create_dir_all(&text_dir).unwrap();
+    std::fs::write(text_dir.join("ntuser-query.txt"), &printed).unwrap();
+
+    let (_, from_hive, _) = query(&[bundle.to_str().unwrap(), key, "/s", "--format", "json"]);
+    let (status, from_text, stderr) =
+        query(&[text_dir.to_str().unwrap(), key, "/s", "--format", "json"]);
+    assert_eq!(status, 0, "{stderr}");
+    let (from_hive, from_text) = (key_contents(&from_hive), key_contents(&from_text));
+    assert!(from_hive.len() > 3000, "{}", from_hive.len());
+    assert_eq!(from_hive, from_text);
+    let (_, listed, _) = query(&[text_dir.to_str().unwrap()]);
+    assert!(
+        listed.contains("HKEY_USERS\\Users/tony/NTUSER.DAT\n    from ntuser-query.txt"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn reg_query_switches_select_values_as_reg_exe_does() {
+    let healthy = sample("healthy.zip");
+    let parameters = r"HKLM\SYSTEM\CurrentControlSet\Services\MSExchangeIMC\Parameters";
+
+    // /v <name>: that value only; names match in any case.
+    let (status, printed, _) = query(&[&healthy, parameters, "/v", "rootdir"]);
+    assert_eq!(status, 0);
+    assert_eq!(
+        printed,
+        "\nHKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\MSExchangeIMC\\Parameters\n    \
+         RootDir    REG_SZ    C:\\exchsrvr\\imcdata\n\n"
+    );
+    let (status, printed, stderr) = query(&[&healthy, parameters, "/v", "Missing"]);
+    assert_eq!((status, printed.as_str()), (1, ""));
+    assert!(stderr.contains("unable to find"), "{stderr}");
+
+    // /v <name> /s: every key holding it, then reg.exe's count.
+    let (status, printed, _) = query(&[&healthy, r"HKLM\SYSTEM", "/v", "RootDir", "/s"]);
+    assert_eq!(status, 0);
+    assert!(printed.contains("ControlSet002\\Services\\MSExchangeIMC\\Parameters\n    RootDir    REG_SZ    D:\\stale\\imcdata\n"), "{printed}");
+    assert!(
+        printed.ends_with("\nEnd of search: 2 match(es) found.\n"),
+        "{printed}"
+    );
+
+    // /ve: the default value, or reg.exe's "(value not set)".
+    let (status, printed, _) = query(&[&healthy, parameters, "/ve"]);
+    assert_eq!(status, 0);
+    assert!(
+        printed.contains("    (Default)    REG_SZ    (value not set)\n"),
+        "{printed}"
+    );
+    let (_, printed, _) = query(&[&healthy, r"HKLM\SOFTWARE\Classes\.txt", "/ve"]);
+    assert!(
+        printed.contains("    (Default)    REG_SZ    txtfile\n"),
+        "{printed}"
+    );
+
+    // /f searches key names, value names and data, in any case and in
+    // part, unless /k, /v, /d, /c or /e narrow it.
+    let services = r"HKLM\SYSTEM\CurrentControlSet\Services";
+    let (status, printed, _) = query(&[&healthy, services, "/f", "IMCDATA", "/s"]);
+    assert_eq!(status, 0);
+    assert!(
+        printed.contains("RootDir    REG_SZ    C:\\exchsrvr\\imcdata"),
+        "{printed}"
+    );
+    assert!(
+        printed.ends_with("End of search: 1 match(es) found.\n"),
+        "{printed}"
+    );
+    let (_, printed, _) = query(&[&healthy, services, "/f", "imcdata", "/s", "/k"]);
+    assert!(
+        printed.ends_with("End of search: 0 match(es) found.\n"),
+        "{printed}"
+    );
+    let (status, printed, _) = query(&[&healthy, services, "/f", "exchangeimc", "/s", "/k"]);
+    assert_eq!(status, 0);
+    assert!(
+        printed.starts_with(
+            "\nHKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\MSExchangeIMC\n\n"
+        ),
+        "{printed}"
+    );
+    assert!(!printed.contains("REG_"), "key names only: {printed}");
+    let (_, printed, _) = query(&[&healthy, services, "/f", "rootdir", "/s", "/v"]);
+    assert!(
+        printed.ends_with("End of search: 1 match(es) found.\n"),
+        "{printed}"
+    );
+    let (_, printed, _) = query(&[&healthy, services, "/f", "rootdir", "/s", "/d"]);
+    assert!(
+        printed.ends_with("End of search: 0 match(es) found.\n"),
+        "{printed}"
+    );
+    let (status, _, _) = query(&[&healthy, services, "/f", "imcdata", "/s", "/e"]);
+    assert_eq!(status, 1, "/e: whole names or data only");
+    let (status, _, _) = query(&[&healthy, services, "/f", r"C:\exchsrvr\imcdata", "/s", "/e"]);
+    assert_eq!(status, 0);
+    let (status, _, _) = query(&[&healthy, services, "/f", "IMCDATA", "/s", "/c"]);
+    assert_eq!(status, 1, "/c: case-sensitive");
+    // Data as reg query prints it: a DWORD reads 0x2.
+    let (_, printed, _) = query(&[&healthy, services, "/f", "0x2", "/s", "/d", "/e"]);
+    assert!(
+        printed.contains("    Start    REG_DWORD    0x2\n"),
+        "{printed}"
+    );
+    // Without /s: the key's values and its subkeys' names.
+    let imc = r"HKLM\SYSTEM\CurrentControlSet\Services\MSExchangeIMC";
+    let (_, printed, _) = query(&[&healthy, imc, "/f", "param"]);
+    assert!(
+        printed.contains("MSExchangeIMC\\Parameters\n\n"),
+        "{printed}"
+    );
+    assert!(!printed.contains("RootDir"), "{printed}");
+
+    // /t: values of that type only, alone or in a search.
+    let (_, printed, _) = query(&[&healthy, imc, "/s", "/t", "REG_SZ"]);
+    assert!(
+        printed.contains("RootDir") && !printed.contains("Start"),
+        "{printed}"
+    );
+    let (_, printed, _) = query(&[&healthy, services, "/f", "*", "/s", "/t", "reg_dword"]);
+    assert!(
+        printed.contains("    Start    REG_DWORD    0x2\n") && !printed.contains("RootDir"),
+        "{printed}"
+    );
+
+    // JSON holds what the text shows.
+    let (_, json, _) = query(&[
+        &healthy,
+        r"HKLM\SYSTEM",
+        "/v",
+        "RootDir",
+        "/s",
+        "--format",
+        "json",
+    ]);
+    let keys: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter()
+            .all(|k| k["values"].as_array().unwrap().len() == 1)
+    );
+
+    // Switches reg.exe refuses together.
+    for bad in [
+        vec!["/v", "RootDir", "/ve"],
+        vec!["/v"],
+        vec!["/k"],
+        vec!["/t", "REG_WHATEVER"],
+    ] {
+        let mut args = vec![healthy.as_str(), parameters];
+        args.extend(bad.iter().copied());
+        let (status, _, stderr) = query(&args);
+        assert_eq!(status, 2, "{bad:?}: {stderr}");
+    }
+}
+
+#[test]
+fn hklm_alone_lists_the_machine_hives() {
+    let (status, printed, _) = query(&[&sample("healthy.zip"), "HKLM"]);
+    assert_eq!(status, 0);
+    assert!(
+        printed.contains(
+            "\nHKEY_LOCAL_MACHINE\\SYSTEM\nHKEY_LOCAL_MACHINE\\SOFTWARE\nHKEY_LOCAL_MACHINE\\SAM\n"
+        ),
+        "{printed}"
+    );
+}

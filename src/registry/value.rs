@@ -172,17 +172,26 @@ impl RegValue {
             reg_type::SZ | reg_type::EXPAND_SZ | reg_type::LINK => {
                 RegData::String(utf16le_until_nul(&self.raw))
             }
-            reg_type::DWORD if self.raw.len() == 4 => {
-                RegData::Number(u32::from_le_bytes(self.raw[..4].try_into().unwrap()).into())
-            }
-            reg_type::DWORD_BIG_ENDIAN if self.raw.len() == 4 => {
-                RegData::Number(u32::from_be_bytes(self.raw[..4].try_into().unwrap()).into())
-            }
-            reg_type::QWORD if self.raw.len() == 8 => {
-                RegData::Number(u64::from_le_bytes(self.raw[..8].try_into().unwrap()))
-            }
             reg_type::MULTI_SZ => RegData::MultiString(utf16le_multi(&self.raw)),
-            _ => RegData::Bytes(self.raw.clone()),
+            _ => match self.number() {
+                Some(n) => RegData::Number(n),
+                None => RegData::Bytes(self.raw.clone()),
+            },
+        }
+    }
+
+    /// The number of a REG_DWORD, REG_DWORD_BIG_ENDIAN or REG_QWORD value
+    /// of the right size.
+    fn number(&self) -> Option<u64> {
+        match self.type_code {
+            reg_type::DWORD => {
+                Some(u32::from_le_bytes(self.raw.as_slice().try_into().ok()?).into())
+            }
+            reg_type::DWORD_BIG_ENDIAN => {
+                Some(u32::from_be_bytes(self.raw.as_slice().try_into().ok()?).into())
+            }
+            reg_type::QWORD => Some(u64::from_le_bytes(self.raw.as_slice().try_into().ok()?)),
+            _ => None,
         }
     }
 
@@ -207,23 +216,52 @@ impl RegValue {
     /// The data in the JSON contract's shape: strings, numbers, lists of
     /// strings, or lower-case hex for everything else.
     pub fn data_json(&self) -> serde_json::Value {
-        match self.data() {
-            RegData::String(text) => text.into(),
-            RegData::Number(n) => n.into(),
-            RegData::MultiString(list) => list.into(),
-            RegData::Bytes(bytes) => hex(&bytes).into(),
+        serde_json::to_value(JsonData(self)).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A value's data in the JSON contract's shape (see
+/// [`RegValue::data_json`]), serialized straight from the stored bytes.
+pub struct JsonData<'a>(pub &'a RegValue);
+
+impl Serialize for JsonData<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = self.0;
+        match value.type_code {
+            reg_type::SZ | reg_type::EXPAND_SZ | reg_type::LINK => {
+                serializer.serialize_str(&utf16le_until_nul(&value.raw))
+            }
+            reg_type::MULTI_SZ => utf16le_multi(&value.raw).serialize(serializer),
+            _ => match value.number() {
+                Some(n) => serializer.serialize_u64(n),
+                None => serializer.collect_str(&Hex(&value.raw)),
+            },
         }
+    }
+}
+
+/// Bytes shown as lower-case hex without separators.
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut chunk = [0u8; 128];
+        for bytes in self.0.chunks(64) {
+            for (at, byte) in bytes.iter().enumerate() {
+                chunk[2 * at] = DIGITS[usize::from(byte >> 4)];
+                chunk[2 * at + 1] = DIGITS[usize::from(byte & 0xF)];
+            }
+            // Hex digits are ASCII.
+            f.write_str(std::str::from_utf8(&chunk[..2 * bytes.len()]).unwrap_or_default())?;
+        }
+        Ok(())
     }
 }
 
 /// Lower-case hex without separators.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    Hex(bytes).to_string()
 }
 
 #[cfg(test)]
