@@ -532,3 +532,36 @@ fn hklm_alone_lists_the_machine_hives() {
         "{printed}"
     );
 }
+
+/// `query /s` of trees whose keys hold no values, with UTF-16 names (yarp's
+/// UnicodeHive) and with names holding CR LF and NUL (BogusKeyNamesHive,
+/// written as JSON-string key lines), reads back as the same text.
+#[test]
+fn keys_without_values_and_with_control_characters_read_back() {
+    for name in ["UnicodeHive", "BogusKeyNamesHive"] {
+        let Some(bytes) = common::shared_file(&format!("corpus/yarp/{name}")) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("hive")).unwrap();
+        std::fs::create_dir_all(dir.path().join("text")).unwrap();
+        std::fs::write(dir.path().join("hive").join(name), bytes).unwrap();
+        let hive = dir.path().join("hive");
+        let key = format!(r"HKU\{name}");
+        let (status, printed, stderr) = query(&[hive.to_str().unwrap(), &key, "/s"]);
+        assert_eq!(status, 0, "{stderr}");
+        assert!(!printed.contains("REG_"), "{printed}");
+        if name == "BogusKeyNamesHive" {
+            assert!(
+                printed.contains("\n\"HKEY_USERS\\\\BogusKeyNamesHive\\\\testnew\\r\\nne\"\n")
+                    && printed.contains("testnu\\u0000l\"\n"),
+                "{printed}"
+            );
+        }
+        std::fs::write(dir.path().join("text/tree.txt"), &printed).unwrap();
+        let text = dir.path().join("text");
+        let (status, reprinted, stderr) = query(&[text.to_str().unwrap(), &key, "/s"]);
+        assert_eq!(status, 0, "{name}: {stderr}");
+        assert_eq!(reprinted, printed, "{name}");
+    }
+}

@@ -14,7 +14,7 @@ use hivetriage::registry::{
     utf16le_multi_with_nuls, utf16le_with_nul,
 };
 use hivetriage::source::reg_export::{RegExportVersion, parse_reg_export, sniff_reg_export};
-use hivetriage::source::reg_query::{RegQueryLayout, parse_reg_query};
+use hivetriage::source::reg_query::{RegQueryLayout, parse_reg_query, sniff_reg_query};
 use hivetriage::source::szdd::{SZDD_SIGNATURE, SzddError, expand};
 use hivetriage::source::text::{decode_text, lines};
 
@@ -336,6 +336,7 @@ fn layout_may_hide(value: &RegValue) -> bool {
 /// writes them, and back byte for byte, with notes only on values of the
 /// kinds the layouts may hide something of.
 pub fn check_reg_query(data: &[u8]) {
+    let _ = sniff_reg_query(data);
     let output = parse_reg_query("fuzz.txt", data);
     assert_lines_within(data, &output.problems, &output.sections);
     apply_all(&output.sections);
@@ -343,6 +344,12 @@ pub fn check_reg_query(data: &[u8]) {
     for layout in [RegQueryLayout::Xp, RegQueryLayout::Vista] {
         let keys = seeded_keys(&mut Seed { data, at: 0 }, Format::Query);
         let text = reg_query_text(&keys, layout);
+        // What `hivetriage query` writes is recognised as reg query output
+        // from its first 4 KiB, whatever the first values are.
+        let prefix = &text.as_bytes()[..text.len().min(4096)];
+        if layout == RegQueryLayout::Xp || keys.iter().any(|k| !k.values.is_empty()) {
+            assert!(sniff_reg_query(prefix).is_some(), "{text}");
+        }
         let output = parse_reg_query("seeded.txt", text.as_bytes());
         assert!(output.problems.is_empty(), "{:?}\n{text}", output.problems);
         assert_eq!(output.other_lines, 0, "{text}");

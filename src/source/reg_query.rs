@@ -385,11 +385,17 @@ fn type_code(name: &str) -> Option<u32> {
 }
 
 /// Whether text starts like `reg query` output, and in which layout: the
-/// XP header, or a key line with a value line after it.
+/// XP header, or a key line with a value line after it, or `reg query /s`
+/// output of keys without values (see [`keys_only_output`]).
 pub fn sniff_reg_query(prefix: &[u8]) -> Option<RegQueryLayout> {
     let decoded = decode_text(prefix);
+    let mut all = lines(&decoded.text);
+    // The prefix may end inside a line.
+    if !decoded.text.ends_with('\n') {
+        all.pop();
+    }
     let mut seen_key = false;
-    for line in lines(&decoded.text).into_iter().take(400) {
+    for line in all.iter().take(400) {
         match classify(line) {
             Line::XpHeader => return Some(RegQueryLayout::Xp),
             Line::Key(_) => seen_key = true,
@@ -401,7 +407,31 @@ pub fn sniff_reg_query(prefix: &[u8]) -> Option<RegQueryLayout> {
             _ => {}
         }
     }
-    None
+    keys_only_output(&all).then_some(RegQueryLayout::Vista)
+}
+
+/// Whether `lines` are exactly what `reg query <key> /s` prints of a tree
+/// whose first keys hold no values: reg.exe's leading empty line, the key,
+/// then keys below it, each followed by an empty line, and nothing else;
+/// at least two keys, so a lone path in a note is not taken for one.
+fn keys_only_output(lines: &[&str]) -> bool {
+    let [first, rest @ ..] = lines else {
+        return false;
+    };
+    if !first.is_empty() || rest.len() < 4 {
+        return false;
+    }
+    let Line::Key(top) = classify(rest[0]) else {
+        return false;
+    };
+    let below = format!("{top}\\");
+    rest.chunks(2).enumerate().all(|(at, pair)| {
+        let key_ok = match classify(pair[0]) {
+            Line::Key(path) => at == 0 || path.starts_with(&below),
+            _ => false,
+        };
+        key_ok && pair.get(1).is_none_or(|blank| blank.is_empty())
+    })
 }
 
 /// Reads saved `reg query` output. Never fails: unreadable value lines are
@@ -856,6 +886,32 @@ mod tests {
             set(&out.sections[0].values[0]).0.as_string().as_deref(),
             Some("Müller")
         );
+    }
+
+    #[test]
+    fn keys_without_values_are_reg_query_s_output() {
+        let text = "\r\nHKEY_USERS\\UnicodeHive\r\n\r\nHKEY_USERS\\UnicodeHive\\Привет\r\n\r\n\"HKEY_USERS\\\\UnicodeHive\\\\a\\r\\nb\"\r\n\r\n";
+        assert_eq!(
+            sniff_reg_query(text.as_bytes()),
+            Some(RegQueryLayout::Vista)
+        );
+        let out = parse_reg_query("q.txt", text.as_bytes());
+        assert_eq!(out.sections.len(), 3);
+        assert_eq!(out.sections[2].path, "HKEY_USERS\\UnicodeHive\\a\r\nb");
+        assert!(
+            out.sections
+                .iter()
+                .all(|s| s.contents == SectionContents::Full)
+        );
+        // A lone path, paths not below the first, or other text are not.
+        for other in [
+            "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Exchange\r\n\r\n",
+            "\r\nHKLM\\SOFTWARE\\A\r\n\r\nHKLM\\SOFTWARE\\B\r\n\r\n",
+            "\r\nHKLM\\SOFTWARE\\A\r\n\r\nHKLM\\SOFTWARE\\A\\B\r\nnotes\r\n",
+            "HKLM\\SOFTWARE\\A\r\n\r\nHKLM\\SOFTWARE\\A\\B\r\n\r\n",
+        ] {
+            assert_eq!(sniff_reg_query(other.as_bytes()), None, "{other:?}");
+        }
     }
 
     #[test]
