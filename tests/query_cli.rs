@@ -565,3 +565,33 @@ fn keys_without_values_and_with_control_characters_read_back() {
         assert_eq!(reprinted, printed, "{name}");
     }
 }
+
+/// Two SYSTEM hives: the rules use neither, and query answers for each
+/// by its entry name.
+#[test]
+fn each_of_two_hives_of_one_kind_answers_by_its_entry_name() {
+    let entries = Scenario::healthy().entries();
+    let system = &entries
+        .iter()
+        .find(|(name, _)| name == "Reg/system.hiv")
+        .unwrap()
+        .1;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = zip_bytes(&[("a/system.hiv", system), ("b/system.hiv", system)]);
+    let path = write_zip(dir.path(), "two.zip", &zip);
+    let path = path.to_str().unwrap();
+    let (status, _, stderr) = query(&[path, r"HKLM\SYSTEM\Select"]);
+    assert_eq!(status, 3, "{stderr}");
+    let (status, listed, _) = query(&[path]);
+    assert_eq!(status, 0);
+    assert!(listed.contains("HKEY_USERS\\a/system.hiv\n"), "{listed}");
+    let (status, printed, _) = query(&[path, r"HKU\b\system.hiv\Select", "/v", "Current"]);
+    assert_eq!(status, 0);
+    assert!(
+        printed.contains("HKEY_USERS\\b/system.hiv\\Select\n    Current    REG_DWORD    0x1\n"),
+        "{printed}"
+    );
+    let (status, _, stderr) = query(&[path, r"HKU\system.hiv\Select"]);
+    assert_eq!(status, 1);
+    assert!(stderr.contains("give the whole entry name"), "{stderr}");
+}

@@ -331,10 +331,31 @@ fn target<'a>(key: &str, loaded: &'a LoadedBundle) -> Result<Target<'a>, BadKey>
         }
         return match find_user_hive(rest, &hives) {
             Some((hive, path)) => Ok(Target::Key { hive, path }),
-            None => Err(BadKey::NoSuchHive(format!(
-                "the bundle has no hive named like '{rest}' under HKU (run `hivetriage query \
-                 <bundle>` to list them)"
-            ))),
+            None => {
+                let first = rest.split('\\').next().unwrap_or(rest);
+                let same_file_name = hives
+                    .iter()
+                    .filter(|hive| match hive {
+                        HiveRef::User { name, .. } => {
+                            strip_entry_name(first, name.rsplit('/').next().unwrap_or(name))
+                                .is_some()
+                        }
+                        HiveRef::Machine(_) => false,
+                    })
+                    .count();
+                let why = if same_file_name > 1 {
+                    format!(
+                        "{same_file_name} hives of the bundle are named '{first}': give the \
+                         whole entry name (run `hivetriage query <bundle>` to list them)"
+                    )
+                } else {
+                    format!(
+                        "the bundle has no hive named like '{rest}' under HKU (run \
+                         `hivetriage query <bundle>` to list them)"
+                    )
+                };
+                Err(BadKey::NoSuchHive(why))
+            }
         };
     }
     Err(BadKey::Usage(usage_error(key).unwrap_or_default()))
@@ -853,7 +874,9 @@ fn list_hives(loaded: &LoadedBundle, format: QueryFormat) -> anyhow::Result<u8> 
             Some(file) => {
                 let header = crate::registry::printable(&file.hive.header().file_name).into_owned();
                 let what = match file.kind {
-                    Some(kind) => format!("a second {kind} hive, not used by the rules"),
+                    Some(kind) => {
+                        format!("one of several {kind} hives, of which the rules use none")
+                    }
                     None if header.is_empty() => "hive (not a machine hive)".to_string(),
                     None => format!("hive loaded from \"{header}\" (not a machine hive)"),
                 };
