@@ -386,7 +386,8 @@ fn type_code(name: &str) -> Option<u32> {
 
 /// Whether text starts like `reg query` output, and in which layout: the
 /// XP header, or a key line with a value line after it, or `reg query /s`
-/// output of keys without values (see [`keys_only_output`]).
+/// output of keys without values (two or more keys below the first, each
+/// followed by an empty line, after reg.exe's leading one).
 pub fn sniff_reg_query(prefix: &[u8]) -> Option<RegQueryLayout> {
     let decoded = decode_text(prefix);
     let mut all = lines(&decoded.text);
