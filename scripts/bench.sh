@@ -10,7 +10,11 @@
 #   * peak RSS of those runs and of a bundle with a 200 MB SOFTWARE hive,
 #     against jobs x (largest needed hive + 64 MiB);
 #   * from the criterion bench (benches/registry.rs): a full decoding walk
-#     in MB/s and the rule's lookups once the 200 MB hive is in memory.
+#     in MB/s and the rule's lookups once the 200 MB hive is in memory;
+#   * `query /s` of the whole corpus SYSTEM hive, as text and as JSON, beside
+#     hivexml (libhivex-bin, when installed) on the same hive: wall time and
+#     peak RSS (issue 10: JSON at most 1.5x the text's time, memory not
+#     growing with the hive beyond the hive itself).
 #
 # Needs ../shared beside the repository, hyperfine (apt-get install
 # hyperfine), python3 and about 2.5 GB free in $TMPDIR for the inputs,
@@ -68,6 +72,20 @@ rss "200 MB SOFTWARE, zip" 1 "$large_size" "$hivetriage" analyze --format json "
 rss "200 MB SOFTWARE, directory" 1 "$large_size" "$hivetriage" analyze --format json "$work/large-software"
 rss "with 2 GiB dump, zip" 1 "$system_size" "$hivetriage" analyze --format json "$work/with-dump.zip"
 
+echo "== query: full walks of the corpus SYSTEM, beside hivexml"
+system_hive="$work/corpus-system/Reg/SYSTEM"
+walks=(-n query_text "$hivetriage query $work/corpus-system 'HKLM\SYSTEM' /s"
+    -n query_json "$hivetriage query --format json $work/corpus-system 'HKLM\SYSTEM' /s")
+if command -v hivexml >/dev/null; then
+    walks+=(-n hivexml "hivexml $system_hive")
+fi
+hyperfine --warmup 2 --min-runs 15 -N --export-json "$work/query.json" "${walks[@]}"
+rss "query /s text, corpus SYSTEM" 1 "$system_size" "$hivetriage" query "$work/corpus-system" 'HKLM\SYSTEM' /s
+rss "query /s json, corpus SYSTEM" 1 "$system_size" "$hivetriage" query --format json "$work/corpus-system" 'HKLM\SYSTEM' /s
+if command -v hivexml >/dev/null; then
+    rss "hivexml, corpus SYSTEM" 1 "$system_size" hivexml "$system_hive"
+fi
+
 echo "== criterion: full walks and the rule's lookups"
 cargo bench --quiet --bench registry -- --noplot >"$work/criterion.log" 2>&1 ||
     { cat "$work/criterion.log"; exit 1; }
@@ -107,6 +125,13 @@ for bench, label in (("full_walk/generated_software", "generated SOFTWARE"), ("f
         row(f"full walk, {label} ({size / 1e6:.0f} MB)", f"{rate:.0f} MB/s", ">= 800 MB/s", rate >= 800)
 ns, _ = estimate("q306957_lookups_generated_software")
 row("Q306957 lookups, 200 MB hive in memory", f"{ns / 1000:.1f} us", "< 5 ms", ns < 5e6)
+
+walks = {r["command"]: r for r in json.load(open(f"{work}/query.json"))["results"]}
+text, as_json = ms(walks["query_text"]), ms(walks["query_json"])
+row("query /s text, corpus SYSTEM (12 MB)", f"{text:.0f} ms", "", True)
+row("query /s json / text", f"{as_json:.0f} / {text:.0f} ms = {as_json / text:.2f}x", "<= 1.5x", as_json <= 1.5 * text)
+if "hivexml" in walks:
+    row("hivexml, corpus SYSTEM (same hive)", f"{ms(walks['hivexml']):.0f} ms", "", True)
 
 widths = [max(len(r[i]) for r in rows + [("figure", "measured", "target", "met")]) for i in range(4)]
 for r in [("figure", "measured", "target", "met")] + rows:

@@ -15,13 +15,14 @@ use crate::bundle::{self, Bundle, BundleLocation, EntryBytes, Limits};
 use crate::registry::log::TransactionLog;
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
-use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView};
+use crate::registry::{HiveData, HiveFile, HiveKind, RegistryView, TextHive};
 use crate::report::BundleReport;
 use crate::rules::{self, RuleOptions, Views};
 use crate::source::reg_text::{TextRegistryBuilder, read_reg_text};
 use crate::source::{self, Packing, RegTextForm, SNIFF_LEN, Sniffed, SourceEntry, SourceKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 /// Settings for analyzing bundles.
 #[derive(Clone, Debug, Default)]
@@ -71,7 +72,7 @@ struct LoadedHive {
     entry: String,
     kind: Option<HiveKind>,
     reason: String,
-    hive: HiveFile,
+    hive: Arc<HiveFile>,
     /// Expanded from a compressed file (an NT 4.0 repair copy).
     packing: Option<Packing>,
 }
@@ -87,11 +88,33 @@ struct Candidate {
     dirty: bool,
 }
 
+/// A hive file of the bundle that was read whole (with its logs replayed
+/// when it was dirty), whatever its kind: `query` answers for each.
+pub struct BundleHive {
+    /// The bundle entry it was read from.
+    pub entry: String,
+    /// The machine hive it was identified as; `None` for a user hive
+    /// (NTUSER.DAT, UsrClass.dat) or one of unknown kind.
+    pub kind: Option<HiveKind>,
+    /// Whether it is the registry view's source for `kind` (a second hive
+    /// of one kind makes neither used).
+    pub in_view: bool,
+    /// How it was identified, or why not.
+    pub identification: String,
+    pub hive: Arc<HiveFile>,
+}
+
 /// A bundle read into its views, with what was found and what went wrong.
 /// `analyze`, `acl` and `query` all start from this.
 pub struct LoadedBundle {
     pub name: String,
     pub registry: RegistryView,
+    /// Every hive file read whole, in entry-name order. Hives passed over
+    /// unread (see [`load_bundle_needing`]) are not here.
+    pub hives: Vec<BundleHive>,
+    /// Registry text under `HKEY_USERS\<name>` (saved `reg query HKU\...`
+    /// output, `hivetriage query` output of a user hive), by that name.
+    pub user_text: Vec<(String, TextHive)>,
     pub acl: AclView,
     /// Local accounts, when the bundle has a readable SAM hive.
     pub accounts: Option<LocalAccounts>,
@@ -406,7 +429,7 @@ pub fn load_bundle_needing(
                     entry: name.clone(),
                     kind: identification.kind,
                     reason: identification.reason,
-                    hive,
+                    hive: Arc::new(hive),
                     packing,
                 });
             }
@@ -427,7 +450,8 @@ pub fn load_bundle_needing(
         .filter_map(|hive| hive.kind)
         .chain(passed_over_kinds)
         .collect();
-    let mut registry = build_registry(loaded, &mut sources, &mut errors);
+    let (mut registry, mut hives) = build_registry(loaded, &mut sources, &mut errors);
+    hives.sort_by(|a, b| a.entry.cmp(&b.entry));
 
     // Registry text: used for the kinds without a hive, merged in name order.
     text_entries.sort_by(|a, b| entries[a.0.index].name.cmp(&entries[b.0.index].name));
@@ -456,7 +480,9 @@ pub fn load_bundle_needing(
         errors.extend(outcome.problems.iter().map(|p| p.to_string()));
         sources.push(source_entry(name, SourceKind::RegExport, outcome.detail));
     }
-    for (kind, hive) in text.finish() {
+    let trees = text.finish_with_users();
+    let user_text = trees.users;
+    for (kind, hive) in trees.machine {
         registry.add(kind, Box::new(hive));
     }
 
@@ -584,6 +610,8 @@ pub fn load_bundle_needing(
     LoadedBundle {
         name: bundle.name().to_string(),
         registry,
+        hives,
+        user_text,
         acl,
         accounts,
         sources,
@@ -692,13 +720,15 @@ fn source_entry(name: &str, kind: SourceKind, detail: String) -> SourceEntry {
 
 /// Puts each identified hive into the registry view. Two hives of the same
 /// kind are an error, and that kind is then not used at all: guessing which
-/// one the customer meant could give a confident wrong verdict.
+/// one the customer meant could give a confident wrong verdict. Every hive
+/// is returned too, for `query`.
 fn build_registry(
     loaded: Vec<LoadedHive>,
     sources: &mut Vec<SourceEntry>,
     errors: &mut Vec<String>,
-) -> RegistryView {
+) -> (RegistryView, Vec<BundleHive>) {
     let mut by_kind: BTreeMap<HiveKind, Vec<LoadedHive>> = BTreeMap::new();
+    let mut hives = Vec::new();
     for hive in loaded {
         match hive.kind {
             Some(kind) => by_kind.entry(kind).or_default().push(hive),
@@ -708,28 +738,36 @@ fn build_registry(
                     SourceKind::Hive,
                     format!("unidentified hive ({}); not used", hive.reason),
                 ));
+                hives.push(BundleHive {
+                    entry: hive.entry,
+                    kind: None,
+                    in_view: false,
+                    identification: hive.reason,
+                    hive: hive.hive,
+                });
             }
         }
     }
     let mut registry = RegistryView::new();
-    for (kind, mut hives) in by_kind {
-        if hives.len() == 1 {
-            let hive = hives.remove(0);
+    for (kind, hives_of_kind) in by_kind {
+        let in_view = hives_of_kind.len() == 1;
+        if in_view {
+            let hive = &hives_of_kind[0];
             let detail = match hive.packing {
                 Some(packing) => format!("{kind} ({})", packing.words()),
                 None => kind.name().to_string(),
             };
             sources.push(source_entry(&hive.entry, SourceKind::Hive, detail));
-            registry.add(kind, Box::new(hive.hive) as Box<dyn HiveData>);
+            registry.add(kind, Box::new(Arc::clone(&hive.hive)) as Box<dyn HiveData>);
         } else {
-            let names: Vec<&str> = hives.iter().map(|h| h.entry.as_str()).collect();
+            let names: Vec<&str> = hives_of_kind.iter().map(|h| h.entry.as_str()).collect();
             let reason = format!(
                 "{} {kind} hives in the bundle ({}); none is used, remove all but one",
-                hives.len(),
+                hives_of_kind.len(),
                 names.join(", ")
             );
             errors.push(reason.clone());
-            for hive in &hives {
+            for hive in &hives_of_kind {
                 sources.push(source_entry(
                     &hive.entry,
                     SourceKind::Hive,
@@ -738,6 +776,13 @@ fn build_registry(
             }
             registry.mark_unusable(kind, reason);
         }
+        hives.extend(hives_of_kind.into_iter().map(|hive| BundleHive {
+            entry: hive.entry,
+            kind: Some(kind),
+            in_view,
+            identification: hive.reason,
+            hive: hive.hive,
+        }));
     }
-    registry
+    (registry, hives)
 }

@@ -94,14 +94,18 @@ pub enum Command {
         hivetriage man > hivetriage.1 && man ./hivetriage.1\n  \
         hivetriage man --dir /usr/local/share/man/man1")]
     Man(ManArgs),
-    /// An offline `reg query`: print a key of a bundle's registry (any source).
+    /// An offline `reg query`: print a key of any hive or registry source of a bundle.
     #[command(after_help = "Examples:\n  \
+        hivetriage query case123.zip   (lists the hives, and the key to query each by)\n  \
         hivetriage query samples/healthy.zip 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\MSExchangeIMC\\Parameters'\n  \
         hivetriage query samples/healthy.zip 'HKLM\\SOFTWARE\\Microsoft\\Exchange' /s\n  \
+        hivetriage query case123.zip 'HKU\\Users/bob/NTUSER.DAT\\Software' /s   (any other hive, by entry name)\n  \
+        hivetriage query case123.zip 'HKLM\\SYSTEM' /f exchsrvr /s /d   (reg query's /v /ve /f /k /d /c /e /t)\n  \
         hivetriage query --format json case123.zip 'HKEY_LOCAL_MACHINE\\SYSTEM\\Select'\n\n\
-        The text output is the Vista-and-later `reg query` layout and can be read back as a registry\n\
-        source. Exit status: 0 printed; 1 no such key; 2 bad usage; 3 no data for that hive, damaged\n\
-        data, or the bundle cannot be read.")]
+        The text output is the Vista-and-later `reg query` layout (an exact form where it cannot hold\n\
+        a value) and reads back as a registry source. Exit status: 0 printed; 1 no such key, value or\n\
+        hive, or nothing matched; 2 bad usage; 3 no data for that hive, damaged data, or the bundle\n\
+        cannot be read.")]
     Query(query::QueryArgs),
     /// Show one folder's ACL from a bundle, and an account's effective rights on it.
     #[command(after_help = "Examples:\n  \

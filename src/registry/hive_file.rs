@@ -652,6 +652,26 @@ impl HiveData for HiveFile {
     }
 }
 
+/// A hive shared between the registry view and `query`'s list of every
+/// hive of a bundle.
+impl HiveData for std::sync::Arc<HiveFile> {
+    fn origin(&self) -> &str {
+        HiveFile::origin(self)
+    }
+
+    fn read_key(&self, path: &str) -> Result<Option<RegKey>, LookupError> {
+        HiveFile::read_key(self, path)
+    }
+
+    fn walk(
+        &self,
+        path: &str,
+        visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
+    ) -> Result<Option<WalkSummary>, LookupError> {
+        self.walk_keys(path, visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

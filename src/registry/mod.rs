@@ -24,10 +24,10 @@ pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
 };
 pub use value::{
-    RegData, RegValue, hex, reg_type, type_name, utf16le_multi, utf16le_multi_with_nuls,
-    utf16le_until_nul, utf16le_with_nul,
+    Hex, JsonData, RegData, RegValue, hex, reg_type, type_name, utf16le_multi,
+    utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
 };
-pub use view::{ControlSet, Expansion, FoundValue, Lookup, RegistryView};
+pub use view::{ControlSet, Expansion, FoundValue, Lookup, RegistryView, read_key_of, walk_of};
 
 use serde::Serialize;
 

@@ -41,7 +41,8 @@ pub enum RegData {
     String(String),
     /// REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_QWORD.
     Number(u64),
-    /// REG_MULTI_SZ.
+    /// REG_MULTI_SZ: every string up to the list's terminator (see
+    /// [`utf16le_multi`]).
     MultiString(Vec<String>),
     /// Anything else, and numbers whose size is wrong: the stored bytes.
     Bytes(Vec<u8>),
@@ -94,23 +95,43 @@ fn utf16le_decode_until_nul(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Splits REG_MULTI_SZ data into its strings. The list ends at the first
-/// empty string (a double NUL) or at the end of the data.
+/// Splits REG_MULTI_SZ data into its strings, exactly as stored.
+///
+/// Every NUL ends a string, and every string is listed, empty ones
+/// included (`PendingFileRenameOperations` separates its pairs with empty
+/// strings), except the empty string whose NUL is the last character of
+/// the data: that one is the list's terminator. Data that does not end in
+/// NUL ends with an unterminated string, which is listed. An odd last byte
+/// is not part of any character and is left out (it stays in `raw`);
+/// unpaired surrogates become U+FFFD.
+///
+/// So `a\0b\0\0` and `a\0b\0` (no list terminator) and `a\0b` (none at
+/// all) are `[a, b]`; `a\0\0b\0\0` is `[a, "", b]`; `a\0b\0\0\0` is
+/// `[a, b, ""]`; `\0\0` is `[""]`; `\0` and no data are `[]`. This is
+/// how Windows' own .NET `RegistryKey.GetValue` (and so PowerShell's
+/// `Get-ItemProperty`) splits what `RegQueryValueEx` returns.
 pub fn utf16le_multi(bytes: &[u8]) -> Vec<String> {
     let units: Vec<u16> = bytes
         .chunks_exact(2)
         .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
         .collect();
     let mut strings = Vec::new();
-    for piece in units.split(|&unit| unit == 0) {
-        if piece.is_empty() {
-            break;
+    let mut start = 0;
+    while start < units.len() {
+        let end = units[start..]
+            .iter()
+            .position(|&unit| unit == 0)
+            .map_or(units.len(), |at| start + at);
+        // An empty string ended by the data's last character is the
+        // list's terminator, not a string.
+        if !(end == start && end + 1 == units.len()) {
+            strings.push(
+                char::decode_utf16(units[start..end].iter().copied())
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect(),
+            );
         }
-        strings.push(
-            char::decode_utf16(piece.iter().copied())
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        );
+        start = end + 1;
     }
     strings
 }
@@ -151,17 +172,26 @@ impl RegValue {
             reg_type::SZ | reg_type::EXPAND_SZ | reg_type::LINK => {
                 RegData::String(utf16le_until_nul(&self.raw))
             }
-            reg_type::DWORD if self.raw.len() == 4 => {
-                RegData::Number(u32::from_le_bytes(self.raw[..4].try_into().unwrap()).into())
-            }
-            reg_type::DWORD_BIG_ENDIAN if self.raw.len() == 4 => {
-                RegData::Number(u32::from_be_bytes(self.raw[..4].try_into().unwrap()).into())
-            }
-            reg_type::QWORD if self.raw.len() == 8 => {
-                RegData::Number(u64::from_le_bytes(self.raw[..8].try_into().unwrap()))
-            }
             reg_type::MULTI_SZ => RegData::MultiString(utf16le_multi(&self.raw)),
-            _ => RegData::Bytes(self.raw.clone()),
+            _ => match self.number() {
+                Some(n) => RegData::Number(n),
+                None => RegData::Bytes(self.raw.clone()),
+            },
+        }
+    }
+
+    /// The number of a REG_DWORD, REG_DWORD_BIG_ENDIAN or REG_QWORD value
+    /// of the right size.
+    fn number(&self) -> Option<u64> {
+        match self.type_code {
+            reg_type::DWORD => {
+                Some(u32::from_le_bytes(self.raw.as_slice().try_into().ok()?).into())
+            }
+            reg_type::DWORD_BIG_ENDIAN => {
+                Some(u32::from_be_bytes(self.raw.as_slice().try_into().ok()?).into())
+            }
+            reg_type::QWORD => Some(u64::from_le_bytes(self.raw.as_slice().try_into().ok()?)),
+            _ => None,
         }
     }
 
@@ -186,23 +216,52 @@ impl RegValue {
     /// The data in the JSON contract's shape: strings, numbers, lists of
     /// strings, or lower-case hex for everything else.
     pub fn data_json(&self) -> serde_json::Value {
-        match self.data() {
-            RegData::String(text) => text.into(),
-            RegData::Number(n) => n.into(),
-            RegData::MultiString(list) => list.into(),
-            RegData::Bytes(bytes) => hex(&bytes).into(),
+        serde_json::to_value(JsonData(self)).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A value's data in the JSON contract's shape (see
+/// [`RegValue::data_json`]), serialized straight from the stored bytes.
+pub struct JsonData<'a>(pub &'a RegValue);
+
+impl Serialize for JsonData<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = self.0;
+        match value.type_code {
+            reg_type::SZ | reg_type::EXPAND_SZ | reg_type::LINK => {
+                serializer.serialize_str(&utf16le_until_nul(&value.raw))
+            }
+            reg_type::MULTI_SZ => utf16le_multi(&value.raw).serialize(serializer),
+            _ => match value.number() {
+                Some(n) => serializer.serialize_u64(n),
+                None => serializer.collect_str(&Hex(&value.raw)),
+            },
         }
+    }
+}
+
+/// Bytes shown as lower-case hex without separators.
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut chunk = [0u8; 128];
+        for bytes in self.0.chunks(64) {
+            for (at, byte) in bytes.iter().enumerate() {
+                chunk[2 * at] = DIGITS[usize::from(byte >> 4)];
+                chunk[2 * at + 1] = DIGITS[usize::from(byte & 0xF)];
+            }
+            // Hex digits are ASCII.
+            f.write_str(std::str::from_utf8(&chunk[..2 * bytes.len()]).unwrap_or_default())?;
+        }
+        Ok(())
     }
 }
 
 /// Lower-case hex without separators.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    Hex(bytes).to_string()
 }
 
 #[cfg(test)]
@@ -235,6 +294,46 @@ mod tests {
         let value = RegValue::new("x", 0xFFFF0012, vec![0xAB]);
         assert_eq!(value.type_name(), "0xffff0012");
         assert_eq!(value.data(), RegData::Bytes(vec![0xAB]));
+    }
+
+    fn units(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn multi_sz_lists_every_string_up_to_the_list_terminator() {
+        let cases: [(&str, &[&str]); 10] = [
+            ("a\0b\0\0", &["a", "b"]),
+            ("a\0b\0", &["a", "b"]),
+            ("a\0b", &["a", "b"]),
+            ("a\0\0b\0\0", &["a", "", "b"]),
+            ("a\0b\0\0\0", &["a", "b", ""]),
+            ("\0a\0\0", &["", "a"]),
+            ("\0\0", &[""]),
+            ("\0\0\0", &["", ""]),
+            ("\0", &[]),
+            ("", &[]),
+        ];
+        for (stored, listed) in cases {
+            assert_eq!(utf16le_multi(&units(stored)), listed, "{stored:?}");
+        }
+        // An odd last byte belongs to no character.
+        let mut odd = units("a\0b\0\0");
+        odd.push(0x41);
+        assert_eq!(utf16le_multi(&odd), ["a", "b"]);
+        let mut odd = units("a\0b");
+        odd.push(0);
+        assert_eq!(utf16le_multi(&odd), ["a", "b"]);
+    }
+
+    #[test]
+    fn pending_file_rename_operations_keeps_its_empty_strings() {
+        let raw = units("\\??\\C:\\old.dll\0\0\\??\\C:\\a\0\\??\\C:\\b\0\0");
+        let value = RegValue::new("PendingFileRenameOperations", reg_type::MULTI_SZ, raw);
+        assert_eq!(
+            value.data_json(),
+            serde_json::json!(["\\??\\C:\\old.dll", "", "\\??\\C:\\a", "\\??\\C:\\b"])
+        );
     }
 
     #[test]

@@ -261,7 +261,7 @@ impl RegistryView {
         };
         match hive.read_key(&resolved) {
             Ok(Some(key)) => Lookup::Found(key),
-            Ok(None) => not_found_or_not_covered(hive, kind, &resolved),
+            Ok(None) => not_found_or_not_covered(hive, &format!("HKLM\\{kind}"), &resolved),
             Err(error) => Lookup::Failed(error),
         }
     }
@@ -329,7 +329,7 @@ impl RegistryView {
         };
         match hive.walk(&resolved, visitor) {
             Ok(Some(summary)) => Lookup::Found(summary),
-            Ok(None) => not_found_or_not_covered(hive, kind, &resolved),
+            Ok(None) => not_found_or_not_covered(hive, &format!("HKLM\\{kind}"), &resolved),
             Err(error) => Lookup::Failed(error),
         }
     }
@@ -389,10 +389,50 @@ impl RegistryView {
 
 /// `HKLM\SYSTEM\ControlSet001\...` for a path relative to the hive root.
 fn full_key_path(kind: HiveKind, path: &str) -> String {
+    rooted(&format!("HKLM\\{kind}"), path)
+}
+
+/// `root\path`, or `root` for the hive root itself.
+fn rooted(root: &str, path: &str) -> String {
     if path.is_empty() {
-        format!("HKLM\\{kind}")
+        root.to_string()
     } else {
-        format!("HKLM\\{kind}\\{path}")
+        format!("{root}\\{path}")
+    }
+}
+
+/// `path` with empty components dropped.
+fn tidy(path: &str) -> String {
+    path.split('\\')
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>()
+        .join("\\")
+}
+
+/// Reads a key of a source outside the view (a user hive, or one of
+/// unknown kind); `root` names it in messages (`HKU\NTUSER.DAT`). No
+/// `CurrentControlSet` is resolved.
+pub fn read_key_of(hive: &dyn HiveData, root: &str, path: &str) -> Lookup<RegKey> {
+    let path = tidy(path);
+    match hive.read_key(&path) {
+        Ok(Some(key)) => Lookup::Found(key),
+        Ok(None) => not_found_or_not_covered(hive, root, &path),
+        Err(error) => Lookup::Failed(error),
+    }
+}
+
+/// Walks a key of a source outside the view, as [`read_key_of`] reads one.
+pub fn walk_of(
+    hive: &dyn HiveData,
+    root: &str,
+    path: &str,
+    visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
+) -> Lookup<WalkSummary> {
+    let path = tidy(path);
+    match hive.walk(&path, visitor) {
+        Ok(Some(summary)) => Lookup::Found(summary),
+        Ok(None) => not_found_or_not_covered(hive, root, &path),
+        Err(error) => Lookup::Failed(error),
     }
 }
 
@@ -404,7 +444,7 @@ fn shown_value_name(name: &str) -> &str {
 /// The answer for a key that `hive` does not have: `NotFound` when the
 /// source lists its parent in full, else `NoData` (a text export that does
 /// not cover that part of the tree cannot say the key is absent).
-fn not_found_or_not_covered<T>(hive: &dyn HiveData, kind: HiveKind, path: &str) -> Lookup<T> {
+fn not_found_or_not_covered<T>(hive: &dyn HiveData, root: &str, path: &str) -> Lookup<T> {
     let missing = missing_prefix(hive, path);
     if hive.lists_in_full(path) {
         return Lookup::NotFound {
@@ -415,7 +455,7 @@ fn not_found_or_not_covered<T>(hive: &dyn HiveData, kind: HiveKind, path: &str) 
         reason: format!(
             "{} does not cover {}, so it cannot show whether that key exists",
             hive.origin(),
-            full_key_path(kind, &missing)
+            rooted(root, &missing)
         ),
     }
 }

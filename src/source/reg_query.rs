@@ -71,13 +71,45 @@
 //! ## What the layouts cannot show
 //!
 //! Values are rebuilt as Windows would store them (REG_SZ as NUL-terminated
-//! UTF-16LE, ...), and a note is attached where the text may hide a
-//! difference: strings whose end is not marked (empty, or ending in
-//! spaces: trailing spaces may have been trimmed or padded by whatever
-//! saved the text), REG_MULTI_SZ (a string that itself holds `\0`, or an
-//! empty string, cannot be told from a separator), REG_DWORD_BIG_ENDIAN
-//! (byte order as printed is unconfirmed) and REG_LINK. A value whose data
-//! spans lines (an embedded line break) cannot be read back at all.
+//! UTF-16LE, REG_MULTI_SZ with each string's NUL and the list's final NUL,
+//! ...), and a note is attached where the text may hide a difference:
+//! strings whose end is not marked (empty, or ending in spaces: trailing
+//! spaces may have been trimmed or padded by whatever saved the text),
+//! REG_MULTI_SZ (a string that itself holds `\0` cannot be told from a
+//! separator, and the data's terminators are not shown),
+//! REG_DWORD_BIG_ENDIAN (byte order as printed is unconfirmed) and
+//! REG_LINK. A value whose data spans lines (an embedded line break)
+//! cannot be read back at all.
+//!
+//! REG_MULTI_SZ data is split on `\0`. In the Vista layout every piece is
+//! a string, empty ones included: `a\0\0b` is `a`, an empty string, `b`
+//! (Windows prints the data without its last two characters, the list's
+//! terminators, and every other NUL as `\0`: Wine's `reg.exe`); in the XP
+//! layout empty strings at the end are taken for the terminators.
+//!
+//! ## The exact form (what `hivetriage query` writes when the layout cannot)
+//!
+//! `hivetriage query` prints the Vista layout, and where that layout would
+//! lose something, a form of its own that this reader takes back exactly
+//! and that `reg.exe` never prints:
+//!
+//! * a value line `    "<name>"    hex(<type>)    <bytes>`: the name as a
+//!   JSON string (`""` is the default value; `\r`, `\n`, `\"`, `\\` and
+//!   `\u0000`-style escapes), the type number in hex as `.reg` files write
+//!   it (`hex(1)`, `hex(ffff0011)`), and the stored bytes as upper-case hex
+//!   without separators, as REG_BINARY is printed. It is used for a value
+//!   named `(Default)` or holding what looks like a column and a type, a
+//!   default value whose data reads `(value not set)`, types without a
+//!   `REG_` name,
+//!   strings with line breaks or with bytes after their NUL, REG_MULTI_SZ
+//!   data the `\0` join does not give back, numbers of the wrong size: any
+//!   value whose line in the layout would not read back as the same name,
+//!   type number and bytes (the writer checks each line with this reader);
+//! * a key line written as a JSON string (`"HKEY_LOCAL_MACHINE\\SYSTEM\\a\r\nb"`)
+//!   when the path holds control characters or ends in a space.
+//!
+//! Keys with an empty name cannot be written in either form (a path's
+//! empty components are dropped when it is read).
 //!
 //! `reg query` output saved by `cmd` is in the OEM code page; it is decoded
 //! as UTF-8 when valid, else as Windows-1252 (see [`decode_text`]).
@@ -87,6 +119,7 @@ use crate::registry::{
     RegValue, SectionContents, TextProblem, TextSection, TextValueOp, locate_root, reg_type,
     type_name, utf16le_multi_with_nuls, utf16le_with_nul,
 };
+use std::borrow::Cow;
 
 /// The header line `reg.exe` 3.0 (Windows XP / Server 2003) prints.
 pub const XP_HEADER: &str = "! REG.EXE VERSION 3.0";
@@ -168,10 +201,14 @@ const TYPE_NAMES: [(&str, u32); 14] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ValueColumns<'a> {
     layout: RegQueryLayout,
-    name: &'a str,
-    /// The printed type name (`REG_SZ`).
+    /// The name as written, or decoded from its quoted form in an exact line.
+    name: Cow<'a, str>,
+    /// The printed type name (`REG_SZ`), or `hex(N)` in an exact line.
     type_name: &'a str,
     data: &'a str,
+    /// Written in the exact form (see the module notes): a quoted name, the
+    /// type as `hex(N)`, the stored bytes in hex.
+    exact: bool,
 }
 
 /// What one line of the output is.
@@ -181,7 +218,8 @@ enum Line<'a> {
     XpHeader,
     /// `End of search: N match(es) found.` after `/v` or `/f` searches.
     EndOfSearch,
-    Key(&'a str),
+    /// A key's full path, as written or decoded from its quoted form.
+    Key(Cow<'a, str>),
     Value(ValueColumns<'a>),
     /// Indented, but not a value line.
     BadValue,
@@ -200,8 +238,15 @@ fn classify(line: &str) -> Line<'_> {
         if text.starts_with("End of search:") {
             return Line::EndOfSearch;
         }
+        if text.starts_with('"') {
+            // The exact form of a key line: its path as a JSON string.
+            return match serde_json::from_str::<String>(text) {
+                Ok(path) if locate_root(&path).is_some() => Line::Key(Cow::Owned(path)),
+                _ => Line::Other,
+            };
+        }
         if locate_root(text).is_some() && text.starts_with(['H', 'h']) {
-            return Line::Key(text);
+            return Line::Key(Cow::Borrowed(text));
         }
         return Line::Other;
     }
@@ -213,20 +258,26 @@ fn classify(line: &str) -> Line<'_> {
 
 /// Splits a value line. The name may hold spaces (and the data anything),
 /// so the columns are found at the first separator followed by a type name
-/// and then a separator or the end of the line.
+/// and then a separator or the end of the line. A line whose name is a
+/// JSON string followed by a separator and `hex(N)` is in the exact form.
 fn value_columns(line: &str) -> Option<ValueColumns<'_>> {
     let body = line
         .strip_prefix(VISTA_SEPARATOR)
         .unwrap_or_else(|| line.trim_start_matches([' ', '\t']));
+    if let Some(exact) = exact_columns(body) {
+        return Some(exact);
+    }
     let mut best: Option<ValueColumns<'_>> = None;
     for layout in [RegQueryLayout::Vista, RegQueryLayout::Xp] {
         let separator = layout.separator();
-        let mut from = 0;
-        while let Some(found) = body[from..].find(separator) {
-            let at = from + found;
-            from = at + separator.len();
-            if at == 0 {
+        // Every place the separator starts, overlapping ones included: a
+        // name ending in a space is followed by five spaces.
+        for (at, _) in body.match_indices(separator.chars().next().unwrap_or(' ')) {
+            if at == 0 || !body[at..].starts_with(separator) {
                 continue;
+            }
+            if best.as_ref().is_some_and(|b| b.name.len() <= at) {
+                break;
             }
             let after = &body[at + separator.len()..];
             let Some(type_name) = type_token(after) else {
@@ -238,18 +289,81 @@ fn value_columns(line: &str) -> Option<ValueColumns<'_>> {
                 None if rest.trim().is_empty() => "",
                 None => continue,
             };
-            if best.as_ref().is_none_or(|b| at < b.name.len()) {
-                best = Some(ValueColumns {
-                    layout,
-                    name: &body[..at],
-                    type_name,
-                    data,
-                });
-            }
+            best = Some(ValueColumns {
+                layout,
+                name: Cow::Borrowed(&body[..at]),
+                type_name,
+                data,
+                exact: false,
+            });
             break;
         }
     }
     best
+}
+
+/// The columns of an exact line: `"name"`, a separator, `hex(N)`, then a
+/// separator and hex bytes, or the end of the line.
+fn exact_columns(body: &str) -> Option<ValueColumns<'_>> {
+    let end = json_string_end(body)?;
+    let name: String = serde_json::from_str(&body[..end]).ok()?;
+    let rest = &body[end..];
+    for layout in [RegQueryLayout::Vista, RegQueryLayout::Xp] {
+        let separator = layout.separator();
+        let Some(after) = rest.strip_prefix(separator) else {
+            continue;
+        };
+        let type_name = exact_type_token(after)?;
+        let rest = &after[type_name.len()..];
+        let data = match rest.strip_prefix(separator) {
+            Some(data) => data,
+            None if rest.trim().is_empty() => "",
+            None => return None,
+        };
+        return Some(ValueColumns {
+            layout,
+            name: Cow::Owned(name),
+            type_name,
+            data,
+            exact: true,
+        });
+    }
+    None
+}
+
+/// The length of the JSON string literal `text` starts with, quotes
+/// included; `None` when it does not start with a whole one.
+fn json_string_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    if chars.next()? != (0, '"') {
+        return None;
+    }
+    let mut escaped = false;
+    for (at, c) in chars {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(at + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `hex(N)` at the start of `text`, N one to eight hex digits: the type
+/// column of an exact line (as `.reg` files write any type's bytes).
+fn exact_type_token(text: &str) -> Option<&str> {
+    let digits = text.strip_prefix("hex(")?;
+    let close = digits.find(')')?;
+    let number = &digits[..close];
+    let valid = (1..=8).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_hexdigit());
+    valid.then(|| &text[..4 + close + 1])
+}
+
+/// The type number of an exact line's `hex(N)` column.
+fn exact_type_code(token: &str) -> Option<u32> {
+    let number = token.strip_prefix("hex(")?.strip_suffix(')')?;
+    u32::from_str_radix(number, 16).ok()
 }
 
 /// A `REG_` type name at the start of `text` (known or not).
@@ -271,21 +385,54 @@ fn type_code(name: &str) -> Option<u32> {
 }
 
 /// Whether text starts like `reg query` output, and in which layout: the
-/// XP header, or a key line with a value line after it.
+/// XP header, or a key line with a value line after it, or `reg query /s`
+/// output of keys without values (two or more keys below the first, each
+/// followed by an empty line, after reg.exe's leading one).
 pub fn sniff_reg_query(prefix: &[u8]) -> Option<RegQueryLayout> {
     let decoded = decode_text(prefix);
+    let mut all = lines(&decoded.text);
+    // The prefix may end inside a line.
+    if !decoded.text.ends_with('\n') {
+        all.pop();
+    }
     let mut seen_key = false;
-    for line in lines(&decoded.text).into_iter().take(400) {
+    for line in all.iter().take(400) {
         match classify(line) {
             Line::XpHeader => return Some(RegQueryLayout::Xp),
             Line::Key(_) => seen_key = true,
-            Line::Value(columns) if seen_key && type_code(columns.type_name).is_some() => {
+            Line::Value(columns)
+                if seen_key && (columns.exact || type_code(columns.type_name).is_some()) =>
+            {
                 return Some(columns.layout);
             }
             _ => {}
         }
     }
-    None
+    keys_only_output(&all).then_some(RegQueryLayout::Vista)
+}
+
+/// Whether `lines` are exactly what `reg query <key> /s` prints of a tree
+/// whose first keys hold no values: reg.exe's leading empty line, the key,
+/// then keys below it, each followed by an empty line, and nothing else;
+/// at least two keys, so a lone path in a note is not taken for one.
+fn keys_only_output(lines: &[&str]) -> bool {
+    let [first, rest @ ..] = lines else {
+        return false;
+    };
+    if !first.is_empty() || rest.len() < 4 {
+        return false;
+    }
+    let Line::Key(top) = classify(rest[0]) else {
+        return false;
+    };
+    let below = format!("{top}\\");
+    rest.chunks(2).enumerate().all(|(at, pair)| {
+        let key_ok = match classify(pair[0]) {
+            Line::Key(path) => at == 0 || path.starts_with(&below),
+            _ => false,
+        };
+        key_ok && pair.get(1).is_none_or(|blank| blank.is_empty())
+    })
 }
 
 /// Reads saved `reg query` output. Never fails: unreadable value lines are
@@ -342,7 +489,7 @@ pub fn parse_reg_query(file: &str, bytes: &[u8]) -> RegQueryOutput {
             }
             Line::Key(path) => sections.push(TextSection {
                 line: number,
-                path: path.to_string(),
+                path: path.into_owned(),
                 contents: SectionContents::Full,
                 values: Vec::new(),
             }),
@@ -367,7 +514,7 @@ pub fn parse_reg_query(file: &str, bytes: &[u8]) -> RegQueryOutput {
                     Ok(None) => {}
                     Err(detail) => problems.push(problem(
                         number,
-                        format!("value {}: {detail}", shown(columns.name)),
+                        format!("value {}: {detail}", shown(&columns.name)),
                     )),
                 }
             }
@@ -393,6 +540,15 @@ fn value_from_columns(
     columns: &ValueColumns<'_>,
     line: usize,
 ) -> Result<Option<TextValueOp>, String> {
+    if columns.exact {
+        let type_code = exact_type_code(columns.type_name)
+            .ok_or_else(|| format!("type {} is not a type number", columns.type_name))?;
+        return Ok(Some(TextValueOp::Set {
+            line,
+            value: RegValue::new(columns.name.as_ref(), type_code, parse_hex(columns.data)?),
+            note: None,
+        }));
+    }
     let Some(type_code) = type_code(columns.type_name) else {
         return Err(format!(
             "type {} is not one this tool knows; skipped",
@@ -403,7 +559,11 @@ fn value_from_columns(
     if is_default && columns.data == VALUE_NOT_SET {
         return Ok(None);
     }
-    let name = if is_default { "" } else { columns.name };
+    let name = if is_default {
+        ""
+    } else {
+        columns.name.as_ref()
+    };
     let data = columns.data;
     let (raw, note) = match type_code {
         reg_type::SZ | reg_type::EXPAND_SZ => {
@@ -428,12 +588,17 @@ fn value_from_columns(
             } else {
                 data.split("\\0").collect()
             };
-            // XP may end the list with the terminators (`a\0b\0\0`).
-            while strings.last() == Some(&"") {
-                strings.pop();
+            // XP may end the list with the terminators (`a\0b\0\0`); the
+            // Vista layout leaves them out, so there an empty last string
+            // is a string.
+            if columns.layout == RegQueryLayout::Xp {
+                while strings.last() == Some(&"") {
+                    strings.pop();
+                }
             }
             let note = "as printed by reg query: strings are joined by \\0, so a string holding \
-                        \\0 itself, or an empty string, cannot be told from a separator";
+                        \\0 itself cannot be told from a separator, and whether the data ended \
+                        with the list's terminator is not shown";
             (utf16le_multi_with_nuls(&strings), Some(note.to_string()))
         }
         reg_type::DWORD => (parse_number(data, 4)?.to_le_bytes()[..4].to_vec(), None),
@@ -461,6 +626,38 @@ fn value_from_columns(
         value: RegValue::new(name, type_code, raw),
         note,
     }))
+}
+
+/// Whether `line`, read as one value line of saved output, gives back
+/// exactly `value` (name, type number and stored bytes). `hivetriage
+/// query` writes a value in the `reg query` layout when this holds, and
+/// in the exact form otherwise.
+pub fn value_line_reads_back(line: &str, value: &RegValue) -> bool {
+    // A line break, or a NUL (which could make the file look like
+    // UTF-16), would change the lines themselves.
+    if line.contains(['\n', '\r', '\0']) {
+        return false;
+    }
+    let Line::Value(columns) = classify(line) else {
+        return false;
+    };
+    match value_from_columns(&columns, 0) {
+        Ok(Some(TextValueOp::Set { value: read, .. })) => read == *value,
+        _ => false,
+    }
+}
+
+/// Whether `path` written alone on a line reads back as a key line with
+/// exactly this path; else it is written as a JSON string.
+pub fn key_line_reads_back(path: &str) -> bool {
+    if path.contains(|c: char| c.is_control()) || path.trim_end() != path {
+        return false;
+    }
+    // Empty components are dropped when a path is read.
+    if path.split('\\').any(str::is_empty) {
+        return false;
+    }
+    matches!(classify(path), Line::Key(Cow::Borrowed(read)) if read == path)
 }
 
 /// `0x1a` (or decimal) as a number of at most `bytes` bytes.
@@ -690,6 +887,32 @@ mod tests {
             set(&out.sections[0].values[0]).0.as_string().as_deref(),
             Some("Müller")
         );
+    }
+
+    #[test]
+    fn keys_without_values_are_reg_query_s_output() {
+        let text = "\r\nHKEY_USERS\\UnicodeHive\r\n\r\nHKEY_USERS\\UnicodeHive\\Привет\r\n\r\n\"HKEY_USERS\\\\UnicodeHive\\\\a\\r\\nb\"\r\n\r\n";
+        assert_eq!(
+            sniff_reg_query(text.as_bytes()),
+            Some(RegQueryLayout::Vista)
+        );
+        let out = parse_reg_query("q.txt", text.as_bytes());
+        assert_eq!(out.sections.len(), 3);
+        assert_eq!(out.sections[2].path, "HKEY_USERS\\UnicodeHive\\a\r\nb");
+        assert!(
+            out.sections
+                .iter()
+                .all(|s| s.contents == SectionContents::Full)
+        );
+        // A lone path, paths not below the first, or other text are not.
+        for other in [
+            "\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Exchange\r\n\r\n",
+            "\r\nHKLM\\SOFTWARE\\A\r\n\r\nHKLM\\SOFTWARE\\B\r\n\r\n",
+            "\r\nHKLM\\SOFTWARE\\A\r\n\r\nHKLM\\SOFTWARE\\A\\B\r\nnotes\r\n",
+            "HKLM\\SOFTWARE\\A\r\n\r\nHKLM\\SOFTWARE\\A\\B\r\n\r\n",
+        ] {
+            assert_eq!(sniff_reg_query(other.as_bytes()), None, "{other:?}");
+        }
     }
 
     #[test]

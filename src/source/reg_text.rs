@@ -6,11 +6,16 @@
 //! kind: a hive holds everything, an export only what was exported. Several
 //! files covering parts of one hive are merged in the order of their names
 //! (later files win for the same value, as importing them in turn would).
-//! Keys under other roots (`HKCU`, `HKLM\HARDWARE`) are listed, not used.
+//! Keys under `HKEY_USERS\<name>` make one tree per name, which `query`
+//! answers for (what `hivetriage query` prints of a user hive reads back
+//! so); keys under other roots (`HKCU`, `HKLM\HARDWARE`) are listed, not
+//! used.
 
 use super::reg_export::{RegExportVersion, parse_reg_export, sniff_reg_export};
 use super::reg_query::{RegQueryLayout, parse_reg_query, sniff_reg_query};
-use crate::registry::{HiveData, HiveKind, TextHive, TextProblem, TextSection, locate_root};
+use crate::registry::{
+    HiveData, HiveKind, TextHive, TextProblem, TextSection, locate_root, names_equal,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The text forms of registry data.
@@ -90,6 +95,17 @@ pub struct TextRegistryBuilder {
     /// Kinds the bundle has a hive of: text for them is not used.
     hive_kinds: BTreeSet<HiveKind>,
     hives: BTreeMap<HiveKind, TextHive>,
+    /// Trees under `HKEY_USERS`, by the name below it (case as first seen).
+    users: Vec<(String, TextHive)>,
+}
+
+/// The root `locate_root` shows for `HKEY_USERS`.
+const USERS_ROOT: &str = "HKU";
+
+/// The trees text files make: machine hives, and names under `HKEY_USERS`.
+pub struct TextTrees {
+    pub machine: Vec<(HiveKind, TextHive)>,
+    pub users: Vec<(String, TextHive)>,
 }
 
 /// What became of one text file.
@@ -108,6 +124,7 @@ impl TextRegistryBuilder {
         TextRegistryBuilder {
             hive_kinds,
             hives: BTreeMap::new(),
+            users: Vec::new(),
         }
     }
 
@@ -128,6 +145,20 @@ impl TextRegistryBuilder {
                 });
                 continue;
             };
+            if root.shown == USERS_ROOT {
+                if let Some((name, rest)) = self.user_section(&root.rest) {
+                    let shown = format!("{USERS_ROOT}\\{name}");
+                    if !roots.iter().any(|(s, _)| *s == shown) {
+                        roots.push((shown, None));
+                    }
+                    let hive = self.user_tree(&name);
+                    if !hive.origin().split(", ").any(|n| n == file) {
+                        hive.add_origin(file);
+                    }
+                    hive.apply(file, &rest, section, &mut problems);
+                    continue;
+                }
+            }
             if !roots.iter().any(|(shown, _)| *shown == root.shown) {
                 roots.push((root.shown.clone(), root.kind));
             }
@@ -149,6 +180,9 @@ impl TextRegistryBuilder {
                     format!("{shown} (not used: the {kind} hive is in the bundle)")
                 }
                 Some(kind) => format!("{shown} (used: no {kind} hive)"),
+                None if shown.starts_with("HKU\\") => {
+                    format!("{shown} (for query only: the rules read machine hives)")
+                }
                 None => format!(
                     "{shown} (not used: only HKLM\\SYSTEM, SOFTWARE, SAM and SECURITY are read)"
                 ),
@@ -164,9 +198,38 @@ impl TextRegistryBuilder {
         TextFileOutcome { detail, problems }
     }
 
+    /// `<name>` and the path below it for a path below `HKEY_USERS`;
+    /// `None` for `HKEY_USERS` itself.
+    fn user_section(&self, rest: &str) -> Option<(String, String)> {
+        let mut parts = rest.splitn(2, '\\');
+        let name = parts.next().filter(|n| !n.is_empty())?;
+        Some((name.to_string(), parts.next().unwrap_or("").to_string()))
+    }
+
+    /// The tree of the user hive named `name` (case-insensitively).
+    fn user_tree(&mut self, name: &str) -> &mut TextHive {
+        let at = match self.users.iter().position(|(n, _)| names_equal(n, name)) {
+            Some(at) => at,
+            None => {
+                self.users.push((name.to_string(), TextHive::new("")));
+                self.users.len() - 1
+            }
+        };
+        &mut self.users[at].1
+    }
+
     /// The trees built, one per kind without a hive.
     pub fn finish(self) -> Vec<(HiveKind, TextHive)> {
         self.hives.into_iter().collect()
+    }
+
+    /// The trees built: one per kind without a hive, and one per name
+    /// under `HKEY_USERS`.
+    pub fn finish_with_users(self) -> TextTrees {
+        TextTrees {
+            machine: self.hives.into_iter().collect(),
+            users: self.users,
+        }
     }
 }
 
@@ -216,6 +279,28 @@ mod tests {
         let key = hive.read_key("K").unwrap().unwrap();
         assert_eq!(key.value("V").unwrap().as_string().as_deref(), Some("new"));
         assert!(hive.read_key("K2").unwrap().is_some());
+    }
+
+    #[test]
+    fn keys_under_hkey_users_make_one_tree_per_name() {
+        let text = "\r\nHKEY_USERS\\S-1-5-21-1-2-3-1001\\Software\\K\r\n    V    REG_SZ    x\r\n\r\nHKEY_USERS\\Users/bob/NTUSER.DAT\r\n\r\nHKEY_USERS\r\n\r\n";
+        let mut builder = TextRegistryBuilder::new(BTreeSet::new());
+        let form = sniff_reg_text(text.as_bytes()).unwrap();
+        let outcome = builder.add("hku.txt", read_reg_text("hku.txt", text.as_bytes(), form));
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert!(
+            outcome
+                .detail
+                .contains("HKU\\S-1-5-21-1-2-3-1001 (for query only"),
+            "{}",
+            outcome.detail
+        );
+        let trees = builder.finish_with_users();
+        assert!(trees.machine.is_empty());
+        let names: Vec<&str> = trees.users.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["S-1-5-21-1-2-3-1001", "Users/bob/NTUSER.DAT"]);
+        let key = trees.users[0].1.read_key("software\\k").unwrap().unwrap();
+        assert_eq!(key.value("v").unwrap().as_string().as_deref(), Some("x"));
     }
 
     #[test]
