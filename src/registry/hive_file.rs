@@ -653,14 +653,24 @@ impl HiveData for HiveFile {
 }
 
 /// A hive shared between the registry view and `query`'s list of every
-/// hive of a bundle.
+/// hive of a bundle: every method forwards to the hive itself (a method
+/// left to its default here would silently answer less, as the SAM's
+/// record offsets once did).
 impl HiveData for std::sync::Arc<HiveFile> {
     fn origin(&self) -> &str {
-        HiveFile::origin(self)
+        HiveData::origin(&**self)
     }
 
     fn read_key(&self, path: &str) -> Result<Option<RegKey>, LookupError> {
-        HiveFile::read_key(self, path)
+        HiveData::read_key(&**self, path)
+    }
+
+    fn lists_in_full(&self, path: &str) -> bool {
+        HiveData::lists_in_full(&**self, path)
+    }
+
+    fn value_data_offset(&self, path: &str, name: &str) -> Option<u64> {
+        HiveData::value_data_offset(&**self, path, name)
     }
 
     fn walk(
@@ -668,7 +678,7 @@ impl HiveData for std::sync::Arc<HiveFile> {
         path: &str,
         visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
     ) -> Result<Option<WalkSummary>, LookupError> {
-        self.walk_keys(path, visitor)
+        HiveData::walk(&**self, path, visitor)
     }
 }
 
