@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
             // Output errors (e.g. a closed pipe) and the like: say so, exit 2.
-            eprintln!("hivetriage: {error:#}");
+            hivetriage::escape::warn(format_args!("{error:#}"));
             ExitCode::from(cli::EXIT_USAGE)
         }
     }

@@ -124,10 +124,10 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     if !discovered.iter().any(|(item, _)| item.is_ok()) {
         for (item, _) in &discovered {
             if let Err(error) = item {
-                eprintln!("hivetriage: {error}");
+                crate::escape::warn(format_args!("{error}"));
             }
         }
-        eprintln!("hivetriage: no input could be opened");
+        crate::escape::warn(format_args!("no input could be opened"));
         return Ok(EXIT_USAGE);
     }
     if let Some(shard) = args.shard {
@@ -141,7 +141,7 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         match item {
             Ok(location) => locations.push((position, location)),
             Err(error) => {
-                eprintln!("hivetriage: {error}");
+                crate::escape::warn(format_args!("{error}"));
                 unopened.push((position, error));
             }
         }
@@ -362,7 +362,7 @@ fn write_fix_files(dir: &Path, with_fixes: &[(String, FixFiles)]) -> anyhow::Res
                 Some(text) => {
                     std::fs::write(&path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("hivetriage: {bundle}: wrote {}", path.display());
+                    crate::escape::warn(format_args!("{bundle}: wrote {}", path.display()));
                 }
                 // A file left from an earlier run would no longer be right.
                 None if path.exists() => std::fs::remove_file(&path)

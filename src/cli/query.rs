@@ -109,11 +109,11 @@ fn key_json(kind: HiveKind, key: &RegKey) -> Value {
 
 pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let Some((kind, path)) = split_key(&args.key) else {
-        eprintln!(
-            "hivetriage: '{}' is not a key a bundle holds: give HKLM\\SYSTEM, HKLM\\SOFTWARE, \
+        crate::escape::warn(format_args!(
+            "'{}' is not a key a bundle holds: give HKLM\\SYSTEM, HKLM\\SOFTWARE, \
              HKLM\\SAM or HKLM\\SECURITY and a path below it",
             args.key
-        );
+        ));
         return Ok(EXIT_USAGE);
     };
     let location = BundleLocation {
@@ -127,12 +127,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let loaded: LoadedBundle = match open_and_load(&location, limits) {
         Ok(loaded) => loaded,
         Err(error) => {
-            eprintln!("hivetriage: {error}");
+            crate::escape::warn(format_args!("{error}"));
             return Ok(EXIT_NO_DATA);
         }
     };
     for error in &loaded.errors {
-        eprintln!("hivetriage: {error}");
+        crate::escape::warn(format_args!("{error}"));
     }
 
     let mut keys: Vec<RegKey> = Vec::new();
@@ -154,22 +154,23 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
         Lookup::Found(()) => 0,
         Lookup::NotFound { missing } => {
             eprintln!(
-                "ERROR: The system was unable to find the specified registry key or value ({missing})."
+                "ERROR: The system was unable to find the specified registry key or value ({}).",
+                crate::escape::escape(&missing)
             );
             return Ok(EXIT_NOT_FOUND);
         }
         Lookup::NoData { reason } => {
-            eprintln!("hivetriage: {reason}");
+            crate::escape::warn(format_args!("{reason}"));
             return Ok(EXIT_NO_DATA);
         }
         Lookup::Failed(error) => {
-            eprintln!("hivetriage: {error}");
+            crate::escape::warn(format_args!("{error}"));
             EXIT_NO_DATA
         }
     };
     for key in &keys {
         for problem in &key.problems {
-            eprintln!("hivetriage: {problem}");
+            crate::escape::warn(format_args!("{problem}"));
         }
     }
 
@@ -191,11 +192,16 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
                     &key.values,
                     RegQueryLayout::Vista,
                     "\n",
+                    crate::escape::escape,
                 );
                 if !args.recursive {
                     // Like reg.exe without /s: the subkeys, by full path.
                     for subkey in &key.subkeys {
-                        text.push_str(&format!("{}\\{subkey}\n", full_path(kind, key)));
+                        text.push_str(&format!(
+                            "{}\\{}\n",
+                            crate::escape::escape(&full_path(kind, key)),
+                            crate::escape::escape(subkey)
+                        ));
                     }
                 }
             }

@@ -6,14 +6,17 @@ use crate::registry::{RegValue, reg_type, type_name, utf16le_multi, utf16le_unti
 use crate::source::reg_query::RegQueryLayout;
 
 /// Appends one key: its path line, one line per value, then a blank line.
+/// `show` is applied to the path, names and data: [`crate::escape::escape`]
+/// for a terminal, identity for a file to be read back as `reg.exe` wrote it.
 pub fn write_key(
     out: &mut String,
     path: &str,
     values: &[RegValue],
     layout: RegQueryLayout,
     eol: &str,
+    show: fn(&str) -> std::borrow::Cow<'_, str>,
 ) {
-    out.push_str(path);
+    out.push_str(&show(path));
     out.push_str(eol);
     let separator = layout.separator();
     for value in values {
@@ -23,11 +26,11 @@ pub fn write_key(
             value.name.as_str()
         };
         out.push_str("    ");
-        out.push_str(name);
+        out.push_str(&show(name));
         out.push_str(separator);
         out.push_str(&type_name(value.type_code));
         out.push_str(separator);
-        out.push_str(&printed_data(value, layout));
+        out.push_str(&show(&printed_data(value, layout)));
         out.push_str(eol);
     }
     out.push_str(eol);
