@@ -17,7 +17,7 @@ use crate::analyze::{AnalyzeOptions, analyze_location};
 use crate::bundle::shard::{Shard, shard_key};
 use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
 use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files};
-use crate::report::{self, BundleReport, Format};
+use crate::report::{self, BundleReport, Format, TableStyle};
 use crate::rules::{RuleOptions, Verdict};
 use anyhow::Context;
 use clap::Args;
@@ -36,6 +36,12 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+
+    /// Tables: one line per check (one bundle) or per bundle (several),
+    /// nothing wrapped, however wide. Without it a table fits the terminal
+    /// (or COLUMNS; 100 columns in a pipe).
+    #[arg(long)]
+    pub wide: bool,
 
     /// The anonymous web account, when it is not IUSR_<ComputerName>.
     #[arg(long, value_name = "NAME")]
@@ -200,7 +206,10 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     );
     progress.finish();
 
-    let finished = output.finish(color);
+    let finished = output.finish(TableStyle {
+        color,
+        width: table_width(args.wide),
+    });
     let fixes_written = match &args.fix_dir {
         Some(dir) => write_fix_files(dir, &finished.fixes),
         None => Ok(()),
@@ -210,6 +219,32 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => fixes_written.map(|_| report::exit_code_of(finished.verdicts)),
     }
+}
+
+/// The width a table fits: none with `--wide`; else `COLUMNS` when it is
+/// set to a number (as `ls` and git honour it), else the terminal's width
+/// when stdout is one, else 100 columns (a pipe, a file, a log).
+fn table_width(wide: bool) -> Option<usize> {
+    if wide {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS").ok();
+    Some(decide_width(columns.as_deref(), || {
+        console::Term::stdout()
+            .size_checked()
+            .map(|(_, columns)| usize::from(columns))
+    }))
+}
+
+/// [`table_width`] from `COLUMNS` and the terminal's width (asked only
+/// when `COLUMNS` does not say).
+fn decide_width(columns: Option<&str>, terminal: impl FnOnce() -> Option<usize>) -> usize {
+    columns
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+        .or_else(terminal)
+        .filter(|&columns| columns > 0)
+        .unwrap_or(report::DEFAULT_WIDTH)
 }
 
 /// The report of a bundle the pool gave up on.
@@ -326,7 +361,7 @@ impl<W: Write> Output<W> {
     }
 
     /// Writes the collected formats, in input order.
-    fn finish(mut self, color: bool) -> Finished {
+    fn finish(mut self, style: TableStyle) -> Finished {
         if !self.streams() {
             let reports: Vec<BundleReport> = std::mem::take(&mut self.slots)
                 .into_iter()
@@ -335,7 +370,7 @@ impl<W: Write> Output<W> {
             let written = match self.format {
                 Format::Json => report::write_json(&mut self.out, &reports),
                 Format::Markdown => report::write_markdown(&mut self.out, &reports),
-                _ => report::write_table_colored(&mut self.out, &reports, color),
+                _ => report::write_table_styled(&mut self.out, &reports, style),
             }
             .and_then(|_| self.out.flush());
             self.note(written);
@@ -389,6 +424,16 @@ mod tests {
         assert!(parse_duration("2h").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn width_comes_from_columns_then_the_terminal_then_100() {
+        assert_eq!(decide_width(Some("80"), || Some(120)), 80);
+        assert_eq!(decide_width(Some(" 132 "), || None), 132);
+        assert_eq!(decide_width(Some("wide"), || Some(120)), 120);
+        assert_eq!(decide_width(Some("0"), || None), 100);
+        assert_eq!(decide_width(None, || Some(90)), 90);
+        assert_eq!(decide_width(None, || None), 100);
     }
 
     #[test]

@@ -6,13 +6,14 @@
 pub mod collect_script;
 mod csv;
 pub mod fix_files;
+pub mod layout;
 mod markdown;
 pub mod reg_query;
 mod table;
 
 pub use csv::{write_csv, write_csv_header, write_csv_rows};
 pub use markdown::write_markdown;
-pub use table::{write_table, write_table_colored};
+pub use table::{DEFAULT_WIDTH, TableStyle, write_table, write_table_styled};
 
 use crate::registry::windows_version::WindowsVersion;
 use crate::rules::{CheckResult, Verdict};
