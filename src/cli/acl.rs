@@ -157,6 +157,7 @@ fn snapshot_view(
         "form": acl.form.words(),
         "path": acl.path,
         "matched": matched,
+        "records": acl.records,
         "sddl": acl.sddl,
         "aces": dacl,
         "access": access,
@@ -318,9 +319,14 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
             .as_u64()
             .map(|l| format!(" line {l}"))
             .unwrap_or_default();
+        // A record repeated in its file is shown once, with its count.
+        let records = match snapshot["records"].as_u64() {
+            Some(count) if count > 1 => format!("; {count} identical records"),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "\nSnapshot: {}{line} ({}); {}",
+            "\nSnapshot: {}{line} ({}); {}{records}",
             text(&snapshot["source"]),
             text(&snapshot["form"]),
             text(&snapshot["matched"])

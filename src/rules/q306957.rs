@@ -487,14 +487,19 @@ fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
             acl.path
         ),
     };
-    json!({
+    let mut snapshot = json!({
         "source": acl.origin,
         "line": acl.line,
         "path": acl.path,
         "form": acl.form,
         "matched": matched,
         "sddl": acl.sddl,
-    })
+    });
+    // A record its file repeats is read once; say how often it was there.
+    if acl.records > 1 {
+        snapshot["records"] = json!(acl.records);
+    }
+    snapshot
 }
 
 /// A principal's name: well-known, from SAM, or as the snapshot printed it.
