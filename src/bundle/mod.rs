@@ -25,6 +25,7 @@
 //! * [`Limits::deadline`] is checked while entries are read, so a bundle
 //!   that takes too long stops at its next read instead of running on.
 
+pub mod archives;
 mod dir;
 mod discover;
 mod mapped;
