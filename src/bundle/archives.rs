@@ -21,10 +21,7 @@ pub fn unread_archive(name: &str, first: &[u8]) -> Option<String> {
 
 /// Why an archive is skipped, and what to do about it.
 pub fn skip_reason(kind: &str) -> String {
-    format!(
-        "skipped: {kind}, which hivetriage does not read (it reads .zip files and folders); \
-         extract it into a folder, or zip the bundle, and give that"
-    )
+    format!("{kind}; hivetriage reads only .zip files and folders (extract it, or zip the bundle)")
 }
 
 fn lower(name: &str) -> String {

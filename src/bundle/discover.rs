@@ -102,7 +102,7 @@ pub fn discover(
                 found.push(match skipped {
                     Some(kind) => Err(DiscoverError {
                         path: display_name,
-                        detail: archives::skip_reason(&kind),
+                        detail: format!("skipped: {}", archives::skip_reason(&kind)),
                         skipped: true,
                     }),
                     // A zip, or tried as one so that opening says it is not.
@@ -174,7 +174,7 @@ fn expand(
             MemberKind::Zip | MemberKind::Linked => found.push(one(member.path)),
             MemberKind::Skipped(kind) => found.push(Err(DiscoverError {
                 path: member_display,
-                detail: archives::skip_reason(&kind),
+                detail: format!("skipped: {}", archives::skip_reason(&kind)),
                 skipped: true,
             })),
             MemberKind::Directory(Ok(kind)) => expand(kind, &member.path, &member_display, found),

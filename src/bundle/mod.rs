@@ -28,6 +28,7 @@
 pub mod archives;
 mod dir;
 mod discover;
+mod hash;
 mod mapped;
 mod names;
 mod read;
@@ -35,6 +36,7 @@ pub mod shard;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
+pub use hash::sha256_file;
 pub use read::RATIO_CHECK_FLOOR;
 pub use zip::open_zip_bytes;
 

@@ -16,6 +16,7 @@ use super::{EXIT_USAGE, parse_size};
 use crate::analyze::{AnalyzeOptions, analyze_location};
 use crate::bundle::shard::{Shard, shard_key};
 use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
+use crate::escape::escape;
 use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files};
 use crate::report::{self, BundleReport, Format, TableStyle};
 use crate::rules::{RuleOptions, Verdict};
@@ -82,6 +83,18 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_compression_ratio)]
     pub max_compression_ratio: u64,
 
+    /// Do not compute each bundle file's SHA-256 for the JSON reports
+    /// (`sha256` is then null): hashing reads every byte of every bundle,
+    /// unrelated dumps included, where the analysis reads only what it needs.
+    #[arg(long)]
+    pub no_hash: bool,
+
+    /// Only list what would be analyzed (after --shard), and what is
+    /// skipped or cannot be read and why; analyze nothing. With
+    /// --format json or jsonl, one JSON object per line.
+    #[arg(long)]
+    pub list: bool,
+
     /// For each bundle with failing checks, write fix.reg (REGEDIT4) and/or
     /// fix.cmd (ACL changes in the form the server's Windows version
     /// supports) into a folder named after the bundle under DIR. Passing
@@ -126,8 +139,13 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
             discovered.push((item, key));
         }
     }
-    // Decided before sharding, so every shard of a batch agrees.
-    if !discovered.iter().any(|(item, _)| item.is_ok()) {
+    // Decided before sharding, so every shard of a batch agrees. Skipped
+    // archives were found and looked at: they are not "nothing opened".
+    let opened = |item: &Result<BundleLocation, DiscoverError>| match item {
+        Ok(_) => true,
+        Err(error) => error.skipped,
+    };
+    if !discovered.iter().any(|(item, _)| opened(item)) {
         for (item, _) in &discovered {
             if let Err(error) = item {
                 crate::escape::warn(format_args!("{error}"));
@@ -138,6 +156,9 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     }
     if let Some(shard) = args.shard {
         discovered.retain(|(_, key)| shard.holds(key));
+    }
+    if args.list {
+        return list(&discovered, args.format);
     }
     // Positions are kept for every input, opened or not, so `json` is in
     // input order.
@@ -163,6 +184,8 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         rules: RuleOptions {
             anonymous_account: args.anonymous_account.clone(),
         },
+        // Only the JSON formats show the hash.
+        hash: matches!(args.format, Format::Json | Format::Jsonl) && !args.no_hash,
     };
     let jobs = args
         .jobs
@@ -177,13 +200,16 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         args.fix_dir.is_some(),
         locations.len() + unopened.len(),
     );
-    // Inputs that could not be opened are reported like unreadable bundles,
-    // so a batch's output accounts for every input.
+    // Inputs that could not be opened, or were skipped, are reported like
+    // unreadable bundles, so a batch's output accounts for every input.
     for (position, error) in &unopened {
-        output.add(
-            *position,
-            BundleReport::unreadable(&error.path, error.to_string()),
-        );
+        let report = if error.skipped {
+            let why = error.detail.trim_start_matches("skipped: ");
+            BundleReport::skipped(&error.path, why)
+        } else {
+            BundleReport::unreadable(&error.path, error.to_string())
+        };
+        output.add(*position, report);
     }
 
     let progress = Progress::new(locations.len() as u64, !args.quiet);
@@ -218,6 +244,62 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         // A reader that stopped early (`| head`) is not a failure of the analysis.
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => fixes_written.map(|_| report::exit_code_of(finished.verdicts)),
+    }
+}
+
+/// `--list`: each input as discovery sees it, one line each; the exit
+/// status says whether anything is skipped or unreadable (3) as `analyze`
+/// would.
+fn list(
+    discovered: &[(Result<BundleLocation, DiscoverError>, String)],
+    format: Format,
+) -> anyhow::Result<u8> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let json = matches!(format, Format::Json | Format::Jsonl);
+    let (mut bundles, mut skipped, mut unreadable) = (0, 0, 0);
+    let mut written: io::Result<()> = Ok(());
+    for (item, _) in discovered {
+        let (status, path, reason) = match item {
+            Ok(location) => {
+                bundles += 1;
+                ("analyze", location.display_name.as_str(), None)
+            }
+            Err(error) if error.skipped => {
+                skipped += 1;
+                ("skip", error.path.as_str(), Some(error.detail.as_str()))
+            }
+            Err(error) => {
+                unreadable += 1;
+                (
+                    "unreadable",
+                    error.path.as_str(),
+                    Some(error.detail.as_str()),
+                )
+            }
+        };
+        let line = if json {
+            serde_json::json!({"bundle": path, "status": status, "reason": reason}).to_string()
+        } else {
+            let reason = reason
+                .map(|r| format!(": {}", escape(r)))
+                .unwrap_or_default();
+            format!("{status:<10} {}{reason}", escape(path))
+        };
+        if written.is_ok() {
+            written = writeln!(out, "{line}");
+        }
+    }
+    if !json && written.is_ok() {
+        written = writeln!(
+            out,
+            "{bundles} to analyze, {skipped} skipped, {unreadable} unreadable"
+        );
+    }
+    match written.and_then(|_| out.flush()) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ if skipped + unreadable > 0 => Ok(3),
+        _ => Ok(0),
     }
 }
 

@@ -27,6 +27,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(
     name = "hivetriage",
     version,
+    propagate_version = true,
     about = "Reads customers' support bundles (registry hives, ACL snapshots) offline and \
              evaluates knowledge-base articles against them",
     after_help = "Examples:\n  hivetriage analyze samples/healthy.zip\n  \
@@ -114,6 +115,18 @@ pub enum Command {
         IUSR_<ComputerName>).\n\n\
         Exit status: 0 shown; 3 the folder has no snapshot or the bundle cannot be read; 2 bad usage.")]
     Acl(AclArgs),
+}
+
+/// What `--version` prints after the name: the tool's version, then each
+/// rule's (`rules: Q306957 1`), as every JSON report records them.
+pub fn long_version() -> &'static str {
+    let rules: Vec<String> = crate::rules::all()
+        .iter()
+        .map(|rule| format!("{} {}", rule.article(), rule.version()))
+        .collect();
+    let text = format!("{}\nrules: {}", env!("CARGO_PKG_VERSION"), rules.join(", "));
+    // Built once per process, for clap, which keeps it to the end.
+    Box::leak(text.into_boxed_str())
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.

@@ -285,28 +285,18 @@ impl Grid {
         if least > room {
             return None;
         }
-        // Share what is left among the columns that want more, in
-        // proportion to how much more each wants.
+        // Share what is left: columns that want little more get all of it
+        // first (a short value stays on one line), the widest wants take
+        // the rest.
         let wants: Vec<usize> = natural.iter().zip(&narrowest).map(|(n, m)| n - m).collect();
-        let total_want: usize = wants.iter().sum();
-        let spare = room - least;
-        let mut widths: Vec<usize> = narrowest
-            .iter()
-            .zip(&wants)
-            .map(|(m, w)| m + spare * w / total_want.max(1))
-            .collect();
-        // Rounding leaves a few columns; give them to the widest wants.
-        let mut left = room - widths.iter().sum::<usize>();
+        let mut widths = narrowest.clone();
+        let mut spare = room - least;
         let mut order: Vec<usize> = (0..count).collect();
-        order.sort_by_key(|&c| std::cmp::Reverse(wants[c]));
-        for c in order.into_iter().cycle().take(count * 2) {
-            if left == 0 {
-                break;
-            }
-            if widths[c] < natural[c] {
-                widths[c] += 1;
-                left -= 1;
-            }
+        order.sort_by_key(|&c| wants[c]);
+        for c in order {
+            let given = wants[c].min(spare);
+            widths[c] += given;
+            spare -= given;
         }
         Some(widths)
     }

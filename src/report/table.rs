@@ -277,6 +277,9 @@ fn errors_block(out: &mut String, report: &BundleReport, columns: usize) {
 /// checks, or why the bundle could not be read, and how many problems
 /// reading it met.
 fn bundle_note(report: &BundleReport) -> Vec<String> {
+    if let Some(why) = &report.skipped {
+        return vec![format!("skipped: {}", escape(why))];
+    }
     if report.verdict == Verdict::Error {
         return report
             .errors
@@ -379,8 +382,14 @@ fn totals(out: &mut String, reports: &[BundleReport], color: bool) {
     for verdict in VERDICT_ORDER {
         let count = reports.iter().filter(|r| r.verdict == verdict).count();
         if count > 0 {
+            let skipped = reports.iter().filter(|r| r.skipped.is_some()).count();
+            let note = if verdict == Verdict::Error && skipped > 0 {
+                format!(" ({skipped} skipped: archives hivetriage does not read)")
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "  {count:>6} {}\n",
+                "  {count:>6} {}{note}\n",
                 verdict_text(verdict, verdict.as_str(), color)
             ));
         }
