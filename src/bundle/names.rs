@@ -30,7 +30,10 @@ pub(crate) fn show_name(stored: &str, not_utf8: bool) -> ShownName {
     if name.contains('\0') {
         reasons.push("holds a NUL character".to_string());
     }
-    if name.chars().any(|c| c != '\0' && crate::escape::needs_escape(c)) {
+    if name
+        .chars()
+        .any(|c| c != '\0' && crate::escape::needs_escape(c))
+    {
         reasons.push("holds control characters".to_string());
     }
     if not_utf8 {
