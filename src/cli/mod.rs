@@ -63,7 +63,13 @@ pub enum Command {
         hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
         hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n  \
         hivetriage analyze --format jsonl --shard 2/4 --timeout-per-bundle 60 incoming/   (the 2nd of 4 shares)\n  \
-        hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/no-add-permission/fix.cmd)\n\n\
+        hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/no-add-permission/fix.cmd)\n  \
+        hivetriage analyze --list incoming/   (what would be analyzed, what is skipped and why)\n  \
+        hivetriage analyze --wide incoming/ | less -S   (one line per bundle, nothing wrapped)\n\n\
+        Tables fit the terminal's width (or COLUMNS; 100 columns in a pipe). Archives other than\n\
+        zip (.7z, .rar, .tar.gz, cabinets of several files) in a folder of bundles are skipped\n\
+        with the reason. JSON reports carry the tool's and rules' versions, the bundle's SHA-256\n\
+        and when the analysis ran.\n\n\
         Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
         3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
         no input could be opened at all.")]
