@@ -10,9 +10,13 @@
 //! * `large-software.zip` and `large-software/`: the sample bundle with the
 //!   generated SOFTWARE-like hive of 200 MB and 520,000 keys;
 //! * `batch/`: 200 zip bundles, half of them the corpus bundle, half the
-//!   samples (healthy and each failure mode) in turn.
+//!   samples (healthy and each failure mode) in turn;
+//! * `repeated-acl.zip`: the healthy sample whose pickup snapshot is one
+//!   `<path><TAB><SDDL>` line repeated 50,000 times (9 MB), as a collection
+//!   script looping by mistake writes it (issue 11).
 //!
-//! `cargo run --release --example bench_bundle -- OUT_DIR`
+//! `cargo run --release --example bench_bundle -- OUT_DIR [repeated-acl]`
+//! (with `repeated-acl`, only that bundle, which needs no `../shared`).
 
 use hivetriage::fixture::large::add_class_keys;
 use hivetriage::fixture::scenario::{Scenario, samples};
@@ -35,6 +39,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("usage: bench_bundle OUT_DIR")?,
     );
     std::fs::create_dir_all(&out)?;
+
+    write_zip(&out.join("repeated-acl.zip"), &repeated_acl_bundle())?;
+    if std::env::args().nth(2).as_deref() == Some("repeated-acl") {
+        println!("{}", out.display());
+        return Ok(());
+    }
 
     let corpus = corpus_bundle()?;
     write_zip(&out.join("corpus-system.zip"), &corpus)?;
@@ -71,6 +81,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("{}", out.display());
     Ok(())
+}
+
+/// Lines in the repeated snapshot, and their SDDL: the pickup folder's
+/// inherited ACL as `icacls` prints it for a folder under a drive root
+/// (about 180 bytes a line, 9 MB in all).
+const REPEATED_LINES: usize = 50_000;
+const REPEATED_SDDL: &str = "D:AI(A;OICIID;FA;;;BA)(A;OICIID;FA;;;SY)(A;OICIID;0x1200a9;;;WD)\
+    (A;OICIID;0x1200a9;;;BU)(A;CIIOID;DC;;;BU)(A;OICIIOID;GA;;;CO)(A;OICIID;0x1301bf;;;AU)";
+
+/// The healthy sample with its snapshot replaced by one line repeated.
+fn repeated_acl_bundle() -> Entries {
+    let mut entries = Scenario::healthy().entries();
+    entries.retain(|(name, _)| !name.starts_with("acl/"));
+    let line = format!("C:\\exchsrvr\\imcdata\\Pickup\t{REPEATED_SDDL}\r\n");
+    entries.push((
+        "acl/pickup.txt".to_string(),
+        line.repeat(REPEATED_LINES).into_bytes(),
+    ));
+    entries
 }
 
 /// The healthy sample's entries with the corpus SYSTEM hive in place of

@@ -20,6 +20,7 @@ pub mod acl;
 pub mod analyze;
 pub mod bundle;
 pub mod cli;
+pub mod escape;
 pub mod fixture;
 pub mod registry;
 pub mod report;

@@ -332,3 +332,43 @@ fn a_descriptor_without_manifest_says_what_it_lacks() {
         "{orphan}"
     );
 }
+
+/// A snapshot repeating one record (as a collection script looping by
+/// mistake writes it) is one snapshot with its count, in `acl` and in
+/// `analyze`; the 50,000-line case is measured by scripts/bench.sh.
+#[test]
+fn a_record_repeated_in_its_file_is_shown_once_with_its_count() {
+    const REPEATS: usize = 5000;
+    let mut scenario = Scenario::healthy();
+    scenario.snapshots = vec![SnapshotSpec {
+        entry: "acl/pickup.txt".into(),
+        format: SnapshotFormat::TabSeparated,
+        folders: vec![(PICKUP.to_string(), pickup_sddl_with_add()); REPEATS],
+    }];
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write(&dir, "repeated.zip", &scenario.zip());
+    let zip = zip.to_str().unwrap();
+
+    let (status, out, err) = run(&["acl", zip, PICKUP]);
+    assert_eq!(status, 0, "{err}");
+    let counted = format!("{REPEATS} identical records");
+    assert_eq!(out.matches(&counted).count(), 1, "{out}");
+    assert_eq!(out.matches("Snapshot: ").count(), 1, "{out}");
+
+    let (_, out, _) = run(&["analyze", "--format", "json", zip]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let check = report[0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "Q306957.pickup-acl")
+        .unwrap()
+        .clone();
+    assert_eq!(check["verdict"], "pass", "{check:#}");
+    let snapshots = check["evidence"]["snapshots"].as_array().unwrap();
+    assert_eq!(snapshots.len(), 1, "{check:#}");
+    assert_eq!(snapshots[0]["records"], REPEATS, "{check:#}");
+
+    let (_, table, _) = run(&["analyze", zip]);
+    assert_eq!(table.matches(&counted).count(), 1, "{table}");
+}

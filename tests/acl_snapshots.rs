@@ -331,3 +331,61 @@ fn get_acl_console_padding_and_spaces_in_paths() {
         Some("O:BAG:SYD:(A;;FA;;;BA)(A;;0x1200a9;;;WD)")
     );
 }
+
+/// A file repeating one record is read as one record that counts the
+/// repeats, in every text form; a record that differs is kept apart, and
+/// a bad record repeated is one problem that says how often.
+#[test]
+fn identical_records_are_merged_and_counted_in_every_form() {
+    use hivetriage::fixture::acl::{cacls_output, icacls_output, parsed};
+    const REPEATS: usize = 500;
+    let path = r"C:\exchsrvr\imcdata\Pickup";
+    let sddl = "D:AI(A;OICIID;FA;;;BA)(A;OICIID;FA;;;SY)(A;OICIID;0x1200a9;;;WD)";
+    let other = "D:(A;OICI;FA;;;WD)";
+    let mut entries = vec![(path, sddl); REPEATS];
+    entries.push((path, other));
+    let descriptors = parsed(&[(path, sddl), (path, other)]);
+    let mut refs: Vec<(&str, &hivetriage::acl::SecurityDescriptor)> =
+        vec![(path, &descriptors[0].1); REPEATS];
+    refs.push((path, &descriptors[1].1));
+    let names = |_: &hivetriage::acl::Sid| None;
+    let forms: Vec<(&str, Vec<u8>)> = vec![
+        ("icacls /save", icacls_save_bytes(&entries, true)),
+        ("tab lines", tab_lines(&entries).into_bytes()),
+        ("Get-Acl", get_acl_list(&entries, 120).into_bytes()),
+        ("cacls", cacls_output(&refs, &names, true).into_bytes()),
+        ("icacls", icacls_output(&refs, &names).into_bytes()),
+    ];
+    let once = |form: &str| -> Vec<u8> {
+        let one = [(path, sddl)];
+        let refs = [(path, &descriptors[0].1)];
+        match form {
+            "icacls /save" => icacls_save_bytes(&one, true),
+            "tab lines" => tab_lines(&one).into_bytes(),
+            "Get-Acl" => get_acl_list(&one, 120).into_bytes(),
+            "cacls" => cacls_output(&refs, &names, true).into_bytes(),
+            _ => icacls_output(&refs, &names).into_bytes(),
+        }
+    };
+    for (form, bytes) in forms {
+        let (folders, problems) = read_snapshot_file("acl/pickup.txt", &bytes);
+        assert!(problems.is_empty(), "{form}: {problems:?}");
+        let counts: Vec<usize> = folders.iter().map(|f| f.records).collect();
+        assert_eq!(counts, [REPEATS, 1], "{form}");
+        // Shown once: as the first of the records, alone, would be.
+        let (alone, _) = read_snapshot_file("acl/pickup.txt", &once(form));
+        assert_eq!(folders[0].line, alone[0].line, "{form}");
+        assert_eq!(folders[0].descriptor, alone[0].descriptor, "{form}");
+    }
+
+    let bad = "C:\\x\tD:(A;;FA;;;WD\n".repeat(REPEATS);
+    let (folders, problems) = read_snapshot_file("acl/bad.txt", bad.as_bytes());
+    assert!(folders.is_empty());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let message = problems[0].to_string();
+    assert!(
+        message.starts_with("acl/bad.txt line 1: ")
+            && message.ends_with(&format!("(the same on {} more lines)", REPEATS - 1)),
+        "{message}"
+    );
+}

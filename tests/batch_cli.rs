@@ -223,7 +223,8 @@ fn shards_cover_every_bundle_exactly_once_and_concatenate_to_the_whole() {
     let batch_arg = batch.to_str().unwrap();
 
     let (_, whole, _) = run(&["analyze", "--format", "jsonl", "-j", "2", batch_arg]);
-    let mut whole: Vec<&str> = whole.lines().collect();
+    // The same lines but for when each analysis ran and how long it took.
+    let mut whole = common::jsonl_without_timing(&whole);
     whole.sort_unstable();
 
     for count in [1, 3, 4] {
@@ -249,7 +250,7 @@ fn shards_cover_every_bundle_exactly_once_and_concatenate_to_the_whole() {
         seen.sort();
         let expected: Vec<String> = names.iter().cloned().collect();
         assert_eq!(seen, expected, "{count} shards: each bundle exactly once");
-        let mut lines: Vec<&str> = concatenated.lines().collect();
+        let mut lines = common::jsonl_without_timing(&concatenated);
         lines.sort_unstable();
         assert_eq!(
             lines, whole,
@@ -475,8 +476,72 @@ fn mapped_and_copied_reads_give_the_same_reports() {
     assert_eq!(status, 1);
     let (status, copied, _) = run(&["analyze", "--format", "json", "--no-mmap", batch]);
     assert_eq!(status, 1);
-    assert_eq!(mapped, copied);
+    let timeless = |json: &str| -> Vec<Value> {
+        let reports: Vec<Value> = serde_json::from_str(json).unwrap();
+        reports.into_iter().map(common::without_timing).collect()
+    };
+    assert_eq!(timeless(&mapped), timeless(&copied));
     let reports: Vec<Value> = serde_json::from_str(&mapped).unwrap();
     assert_eq!(reports.len(), 2);
     assert!(reports.iter().all(|r| r["verdict"] == "fail"), "{mapped}");
+}
+
+/// Archives hivetriage does not read, in a folder of bundles: skipped with
+/// the reason in every output and on stderr, exit 3 when nothing fails;
+/// `--list` shows the same without analyzing.
+#[test]
+fn archives_not_read_are_skipped_visibly_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch");
+    std::fs::create_dir_all(batch.join("week2")).unwrap();
+    std::fs::write(batch.join("healthy.zip"), Scenario::healthy().zip()).unwrap();
+    std::fs::write(
+        batch.join("week2/also-healthy.zip"),
+        Scenario::healthy().zip(),
+    )
+    .unwrap();
+    std::fs::write(batch.join("old.7z"), b"7z\xBC\xAF\x27\x1C\x00\x04").unwrap();
+    let batch_arg = batch.to_str().unwrap();
+
+    let (status, out, err) = run(&["analyze", "--list", batch_arg]);
+    assert_eq!(status, 3, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].starts_with("analyze    ") && lines[0].ends_with("batch/healthy.zip"));
+    assert!(
+        lines[1].starts_with("skip       ")
+            && lines[1].contains("batch/old.7z: skipped: a 7-Zip archive")
+    );
+    assert!(lines[2].ends_with("batch/week2/also-healthy.zip"), "{out}");
+    assert_eq!(lines[3], "2 to analyze, 1 skipped, 0 unreadable");
+
+    let (status, out, err) = run(&["analyze", "--format", "jsonl", batch_arg]);
+    assert_eq!(status, 3, "nothing fails, one input skipped");
+    assert!(err.contains("old.7z: skipped: a 7-Zip archive"), "{err}");
+    let reports = jsonl(&out);
+    assert_eq!(reports.len(), 3);
+    let skipped: Vec<&Value> = reports
+        .iter()
+        .filter(|r| r["skipped"].is_string())
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["verdict"], "error");
+    assert!(
+        skipped[0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("extract it")
+    );
+
+    let (status, table, _) = run(&["analyze", "--wide", batch_arg]);
+    assert_eq!(status, 3);
+    assert!(table.contains("skipped: a 7-Zip archive"), "{table}");
+    assert!(table.contains("1 error (1 skipped"), "{table}");
+
+    // Only archives: still looked at, so exit 3, not 2 (bad usage).
+    let only = dir.path().join("only");
+    std::fs::create_dir(&only).unwrap();
+    std::fs::write(only.join("x.rar"), b"Rar!\x1A\x07\x00").unwrap();
+    let (status, _, _) = run(&["analyze", only.to_str().unwrap()]);
+    assert_eq!(status, 3);
 }

@@ -268,3 +268,109 @@ fn a_dangling_link_in_a_folder_of_bundles_is_passed_over() {
         ["batch/a.zip", "batch/b/c1", "batch/b/c2"]
     );
 }
+
+/// What `shown` gives, with skipped archives as `~path` (unreadable
+/// inputs stay `!path`).
+fn shown_with_skips(root: &Path, inputs: &[PathBuf]) -> Vec<String> {
+    let prefix = format!("{}/", root.display());
+    found(inputs)
+        .into_iter()
+        .map(|r| match r {
+            Ok(location) => location.display_name.replacen(&prefix, "", 1),
+            Err(e) if e.skipped => format!("~{}", e.path.replacen(&prefix, "", 1)),
+            Err(e) => format!("!{}", e.path.replacen(&prefix, "", 1)),
+        })
+        .collect()
+}
+
+#[test]
+fn a_folder_holding_only_a_folder_of_bundles_is_searched_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path().join("outer");
+    write(&outer, "batch/c1/SYSTEM", &hive());
+    write(&outer, "batch/c2/Reg/SYSTEM", &hive());
+    assert_eq!(
+        shown(dir.path(), std::slice::from_ref(&outer)),
+        ["outer/batch/c1", "outer/batch/c2"]
+    );
+}
+
+#[test]
+fn a_folder_of_zips_beside_one_directory_bundle_is_searched_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path().join("outer");
+    write(&outer, "caseA/Reg/SYSTEM", &hive());
+    write(&outer, "week2/a.zip", &zip_bytes(&[]));
+    write(&outer, "week2/b.zip", &zip_bytes(&[]));
+    assert_eq!(
+        shown(dir.path(), std::slice::from_ref(&outer)),
+        ["outer/caseA", "outer/week2/a.zip", "outer/week2/b.zip"]
+    );
+}
+
+#[test]
+fn archives_not_read_are_members_reported_as_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("batch");
+    write(&batch, "a.zip", &zip_bytes(&[]));
+    write(&batch, "b.7z", b"7z\xBC\xAF\x27\x1C\x00\x04");
+    write(&batch, "c.tar.gz", b"\x1F\x8B\x08\x00\x00\x00");
+    let mut cabinet = b"MSCF".to_vec();
+    cabinet.resize(64, 0);
+    cabinet[28] = 2;
+    write(&batch, "d.cab", &cabinet);
+    write(&batch, "e.rar", b"");
+    write(&batch, "notes.txt", b"not an archive, not a bundle");
+    assert_eq!(
+        shown_with_skips(dir.path(), std::slice::from_ref(&batch)),
+        [
+            "batch/a.zip",
+            "~batch/b.7z",
+            "~batch/c.tar.gz",
+            "~batch/d.cab",
+            "~batch/e.rar"
+        ]
+    );
+    let reasons: Vec<String> = found(std::slice::from_ref(&batch))
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        reasons[0].ends_with(
+            "b.7z: skipped: a 7-Zip archive; hivetriage reads only .zip files and folders \
+             (extract it, or zip the bundle)"
+        ),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("a gzip-compressed tar archive"),
+        "{reasons:?}"
+    );
+    assert!(reasons[2].contains("a cabinet of 2 files"), "{reasons:?}");
+    assert!(
+        reasons[3].contains("named like a RAR archive"),
+        "{reasons:?}"
+    );
+
+    // A folder holding only archives is a folder of skipped members, and
+    // an archive given itself is skipped.
+    let old = dir.path().join("old");
+    write(&old, "x.rar", b"Rar!\x1A\x07\x00");
+    assert_eq!(
+        shown_with_skips(dir.path(), &[old, batch.join("b.7z")]),
+        ["~old/x.rar", "~batch/b.7z"]
+    );
+}
+
+#[test]
+fn an_archive_inside_a_directory_bundle_is_one_of_its_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    write(&case, "Reg/SYSTEM", &hive());
+    write(&case, "dumps.7z", b"7z\xBC\xAF\x27\x1C\x00\x04");
+    assert_eq!(
+        shown_with_skips(dir.path(), std::slice::from_ref(&case)),
+        ["case"]
+    );
+}

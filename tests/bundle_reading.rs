@@ -338,18 +338,49 @@ fn names_listed_twice_are_flagged() {
         let warning = bundle.entries()[i].name_warning.clone().unwrap();
         assert!(warning.contains("same name"), "{warning}");
     }
-    // The zip crate keeps one entry per stored name: the bundle says so.
+    // The zip crate keeps one entry per stored name: the bundle says so,
+    // naming itself and the name.
+    let warning = bundle
+        .warnings()
+        .iter()
+        .find(|w| w.contains("more than once"))
+        .unwrap_or_else(|| panic!("{:?}", bundle.warnings()));
     assert!(
-        bundle
-            .warnings()
-            .iter()
-            .any(|w| w.contains("more than once")),
-        "{:?}",
-        bundle.warnings()
+        warning.starts_with(&format!("{}: ", bundle.name()))
+            && warning.contains("\"SAM\" (2 times)")
+            && !warning.contains("SYSTEM"),
+        "{warning}"
     );
     let sam = index_of(bundle.as_ref(), "SAM");
     // As the warning says: the last entry of a repeated name is the one read.
     assert_eq!(bundle.read_entry(sam).unwrap().into_vec(), b"fourth");
+
+    // Read through the file rather than a mapping, the same names.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.zip");
+    std::fs::write(
+        &path,
+        raw_zip(&[
+            RawEntry::stored("SAM", b"third"),
+            RawEntry::stored("SAM", b"fourth"),
+        ]),
+    )
+    .unwrap();
+    for map_files in [true, false] {
+        let limits = Limits {
+            map_files,
+            ..Limits::default()
+        };
+        let bundle = hivetriage::bundle::open(&path, "case/twice.zip", limits).unwrap();
+        assert_eq!(
+            bundle.warnings(),
+            [
+                "case/twice.zip: the zip's directory lists the same name more than once: \
+              \"SAM\" (2 times); only the last entry of that name is read"
+            ],
+            "mapped: {map_files}"
+        );
+    }
 }
 
 // ---- limits ----

@@ -253,6 +253,8 @@ fn hostile_report() -> BundleReport {
             },
         ],
         windows: None,
+        // The fields added since (tool, rules, hash, time) as any report has them.
+        ..BundleReport::unreadable("", "")
     }
 }
 

@@ -4,6 +4,8 @@
 //! verdicts and the same evidence. The one allowed difference: text shows
 //! only `CurrentControlSet`, so the control set is named so.
 
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, analyze_bundle};
 use hivetriage::bundle::{Limits, open_zip_bytes};
 use hivetriage::fixture::scenario::{
@@ -15,8 +17,9 @@ use serde_json::Value;
 
 fn report(zip: Vec<u8>) -> Value {
     let mut bundle = open_zip_bytes("bundle.zip", zip, Limits::default()).expect("a zip");
-    serde_json::to_value(analyze_bundle(bundle.as_mut(), &AnalyzeOptions::default()))
-        .expect("serializable")
+    let report = serde_json::to_value(analyze_bundle(bundle.as_mut(), &AnalyzeOptions::default()))
+        .expect("serializable");
+    common::without_timing(report)
 }
 
 /// Every scenario worth comparing: healthy, each failure, each unknown.

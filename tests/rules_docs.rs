@@ -188,6 +188,9 @@ fn an_incomplete_documentation_is_caught() {
         fn evaluate(&self, _: &rules::Views) -> Vec<rules::CheckResult> {
             Vec::new()
         }
+        fn version(&self) -> &'static str {
+            "0"
+        }
     }
     let full = rules::find_rule("Q306957").unwrap().documentation();
     let without_a_fix: &'static str = Box::leak(

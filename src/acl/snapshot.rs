@@ -15,6 +15,7 @@ mod tab_lines;
 use super::SecurityDescriptor;
 use crate::source::text::{decode_text, lines};
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub use paths::{WindowsPath, WindowsRoot};
 
@@ -65,6 +66,120 @@ pub struct FolderAcl {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sddl: Option<String>,
     pub descriptor: SecurityDescriptor,
+    /// How many identical records of the file this one stands for (the
+    /// first is `line`): a file repeating a record is read as one.
+    #[serde(skip_serializing_if = "is_one")]
+    pub records: usize,
+}
+
+fn is_one(count: &usize) -> bool {
+    *count == 1
+}
+
+/// A snapshot file's folder records, identical ones merged as they are
+/// read: a file repeating one record 50,000 times costs one record (and
+/// one SDDL parse), counted in [`FolderAcl::records`], so memory and time
+/// follow the distinct records, not the file's length.
+#[derive(Default)]
+pub(crate) struct Records {
+    folders: Vec<FolderAcl>,
+    /// Positions in `folders` by path as written.
+    by_path: HashMap<String, Vec<usize>>,
+    /// Records whose SDDL was found unreadable, by path and SDDL text.
+    bad_sddl: HashMap<(String, String), SnapshotProblem>,
+}
+
+impl Records {
+    fn find(&self, path: &str, same: impl Fn(&FolderAcl) -> bool) -> Option<usize> {
+        self.by_path
+            .get(path)?
+            .iter()
+            .copied()
+            .find(|&i| same(&self.folders[i]))
+    }
+
+    /// Adds a record, or counts it on an identical one read before.
+    pub(crate) fn push(&mut self, folder: FolderAcl) {
+        let same = |known: &FolderAcl| {
+            known.form == folder.form
+                && known.sddl == folder.sddl
+                && known.descriptor == folder.descriptor
+        };
+        if let Some(i) = self.find(&folder.path, same) {
+            self.folders[i].records += folder.records;
+            return;
+        }
+        self.by_path
+            .entry(folder.path.clone())
+            .or_default()
+            .push(self.folders.len());
+        self.folders.push(folder);
+    }
+
+    /// Adds a record in SDDL form, parsing its SDDL only when no record
+    /// with the same path and SDDL text was read before.
+    pub(crate) fn push_sddl(
+        &mut self,
+        origin: &str,
+        line: usize,
+        path: &str,
+        form: SnapshotForm,
+        sddl: &str,
+    ) -> Result<(), SnapshotProblem> {
+        let same = |known: &FolderAcl| known.form == form && known.sddl.as_deref() == Some(sddl);
+        if let Some(i) = self.find(path, same) {
+            self.folders[i].records += 1;
+            return Ok(());
+        }
+        let key = (path.to_string(), sddl.to_string());
+        if let Some(bad) = self.bad_sddl.get(&key) {
+            return Err(SnapshotProblem {
+                line: Some(line),
+                ..bad.clone()
+            });
+        }
+        match folder_from_sddl(origin, line, path, form, sddl) {
+            Ok(folder) => {
+                self.push(folder);
+                Ok(())
+            }
+            Err(bad) => {
+                self.bad_sddl.insert(key, bad.clone());
+                Err(bad)
+            }
+        }
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<FolderAcl> {
+        self.folders
+    }
+}
+
+/// Problems that differ only in their line are told once, the first with
+/// how many more lines have it: a file repeating a bad record 50,000 times
+/// makes one message, not 50,000.
+fn merge_problems(problems: Vec<SnapshotProblem>) -> Vec<SnapshotProblem> {
+    let mut merged: Vec<SnapshotProblem> = Vec::new();
+    let mut seen: HashMap<(String, Option<String>), (usize, usize)> = HashMap::new();
+    for problem in problems {
+        let key = (problem.message.clone(), problem.folder.clone());
+        match seen.get_mut(&key) {
+            Some((_, more)) => *more += 1,
+            None => {
+                seen.insert(key, (merged.len(), 0));
+                merged.push(problem);
+            }
+        }
+    }
+    for (index, more) in seen.into_values() {
+        if more > 0 {
+            let noun = if more == 1 { "line" } else { "lines" };
+            merged[index]
+                .message
+                .push_str(&format!(" (the same on {more} more {noun})"));
+        }
+    }
+    merged
 }
 
 /// Something in a snapshot file that could not be used.
@@ -142,6 +257,7 @@ fn folder_from_sddl(
             form,
             sddl: Some(sddl.to_string()),
             descriptor,
+            records: 1,
         }),
         Err(e) => Err(SnapshotProblem {
             folder: Some(path.to_string()),
@@ -178,6 +294,7 @@ pub fn folder_from_binary(
             form: SnapshotForm::Binary,
             sddl: None,
             descriptor,
+            records: 1,
         }),
         Err(e) => Err(SnapshotProblem {
             origin: origin.to_string(),
@@ -255,7 +372,7 @@ pub fn read_snapshot_as(form: SnapshotForm, origin: &str, bytes: &[u8]) -> Snaps
             decoded.encoding
         },
         folders,
-        problems,
+        problems: merge_problems(problems),
     }
 }
 

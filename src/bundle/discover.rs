@@ -4,28 +4,33 @@
 //! The rule, applied to each input in order:
 //!
 //! * A file is one bundle, named by the path as given. A `.zip` is the
-//!   usual case; any other file is still tried as a zip, so that opening
-//!   it says plainly that it is not one.
+//!   usual case; a file whose first bytes (or, when they say nothing, its
+//!   name) show an archive hivetriage does not read (7-Zip, RAR, tar,
+//!   gzip, a cabinet of several files, a part of a split zip: see
+//!   [`super::archives`]) is *skipped*, with the reason; any other file is
+//!   still tried as a zip, so that opening it says plainly that it is not one.
 //! * A directory that has a file holding registry data directly in it is
 //!   one bundle.
-//! * Otherwise, with S its immediate sub-directories that hold registry
-//!   data at any depth and Z its `.zip` files (extension in any case):
-//!   * Z not empty, or S with two or more members: a *folder of bundles*.
-//!     Each `.zip` and each sub-directory in it is one bundle, named by the
-//!     input path joined with its name (`batch/case17.zip`), in name order;
-//!     other files in it are not bundles and are passed over. A
-//!     sub-directory that is itself a folder of bundles by this same rule is
-//!     expanded in its place instead.
-//!   * S with exactly one member and Z empty: one bundle (registry data in
-//!     a sub-folder such as `Reg/`).
-//!   * S and Z both empty: a folder of bundles if some sub-directory holds
-//!     `.zip` files at any depth (`batch/2024/case1.zip`: a directory with
-//!     no registry data anywhere but with zips below is what the contract
-//!     calls a folder of bundles); else one bundle, which will be reported
-//!     without registry data.
+//! * Otherwise its immediate sub-directories are classified by this same
+//!   rule first. With Z its `.zip` files (extension in any case), A its
+//!   files that are archives hivetriage does not read, and among its
+//!   sub-directories F those that are folders of bundles and B those that
+//!   are one bundle holding registry data (at any depth):
+//!   * Z not empty, F not empty, B with two or more members, or (B empty
+//!     and A not empty): a *folder of bundles*. Each `.zip`, each skipped
+//!     archive and each sub-directory in it is a member, named by the input
+//!     path joined with its name (`batch/case17.zip`), in name order; a
+//!     member that is a folder of bundles is expanded in its place (so a
+//!     folder of folders of bundles is searched through), and other files
+//!     are not bundles and are passed over.
+//!   * B with exactly one member, Z and F empty: one bundle (registry data
+//!     in a sub-folder such as `Reg/`; archives beside it are its entries).
+//!   * Otherwise (no registry data, no zips, no archives anywhere): one
+//!     bundle, which will be reported without registry data.
 //! * A path that does not exist or cannot be listed is a [`DiscoverError`]
 //!   for the caller to report; so is a sub-directory of a folder of bundles
-//!   that cannot be listed.
+//!   that cannot be listed, and a skipped archive (marked
+//!   [`DiscoverError::skipped`]).
 //!
 //! "Registry data" is whatever the caller's predicate says of a file's path
 //! and first 4096 bytes. Symlinked directories are never walked below the
@@ -36,6 +41,7 @@ use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::archives;
 use super::read::describe_io_error;
 
 /// One bundle to analyze.
@@ -51,6 +57,19 @@ pub struct BundleLocation {
 pub struct DiscoverError {
     pub path: String,
     pub detail: String,
+    /// The path is a file skipped on purpose (an archive hivetriage does
+    /// not read), not one that could not be read.
+    pub skipped: bool,
+}
+
+impl DiscoverError {
+    fn unreadable(path: String, error: &std::io::Error) -> DiscoverError {
+        DiscoverError {
+            path,
+            detail: describe_io_error(error),
+            skipped: false,
+        }
+    }
 }
 
 /// How many first bytes of a file the predicate sees.
@@ -70,18 +89,29 @@ pub fn discover(
     for input in inputs {
         let display_name = input.to_string_lossy().into_owned();
         match fs::metadata(input) {
-            Err(e) => found.push(Err(DiscoverError {
-                path: display_name,
-                detail: describe_io_error(&e),
-            })),
-            Ok(metadata) if metadata.is_dir() => {
-                expand_directory(input, &display_name, is_registry_data, &mut found)
+            Err(e) => found.push(Err(DiscoverError::unreadable(display_name, &e))),
+            Ok(metadata) if metadata.is_dir() => match classify(input, is_registry_data) {
+                Ok(kind) => expand(kind, input, &display_name, &mut found),
+                Err(e) => found.push(Err(DiscoverError::unreadable(display_name, &e))),
+            },
+            Ok(_) => {
+                let name = input.to_string_lossy();
+                let skipped = (!has_zip_extension(&name))
+                    .then(|| archives::unread_archive(&name, &first_bytes(input)))
+                    .flatten();
+                found.push(match skipped {
+                    Some(kind) => Err(DiscoverError {
+                        path: display_name,
+                        detail: format!("skipped: {}", archives::skip_reason(&kind)),
+                        skipped: true,
+                    }),
+                    // A zip, or tried as one so that opening says it is not.
+                    None => Ok(BundleLocation {
+                        path: input.clone(),
+                        display_name,
+                    }),
+                });
             }
-            // A file: a zip, or tried as one so that opening says it is not.
-            Ok(_) => found.push(Ok(BundleLocation {
-                path: input.clone(),
-                display_name,
-            })),
         }
     }
     found
@@ -89,54 +119,74 @@ pub fn discover(
 
 /// What a directory turned out to be.
 enum DirectoryKind {
-    OneBundle,
-    /// Its members, sorted by name: `.zip` files and sub-directories.
+    /// One bundle, and whether it holds registry data at any depth.
+    OneBundle { registry_data: bool },
+    /// Its members, sorted by name.
     FolderOfBundles(Vec<Member>),
 }
 
 struct Member {
     name: String,
     path: PathBuf,
-    /// A real (not symlinked) directory, to be classified in turn.
-    expandable: bool,
+    kind: MemberKind,
 }
 
-/// Adds the bundles a directory stands for: itself, or its members.
-fn expand_directory(
+enum MemberKind {
+    Zip,
+    /// An archive hivetriage does not read, with what it is.
+    Skipped(String),
+    /// A real directory, already classified (or why it could not be).
+    Directory(std::io::Result<DirectoryKind>),
+    /// A symlinked directory: one bundle, never walked into.
+    Linked,
+}
+
+/// Adds the bundles a classified directory stands for: itself, or its
+/// members (folders of bundles among them expanded in place).
+fn expand(
+    kind: DirectoryKind,
     dir: &Path,
     display_name: &str,
-    is_registry_data: IsRegistryData,
     found: &mut Vec<Result<BundleLocation, DiscoverError>>,
 ) {
-    match classify(dir, is_registry_data) {
-        Err(e) => found.push(Err(DiscoverError {
-            path: display_name.to_string(),
-            detail: describe_io_error(&e),
-        })),
-        Ok(DirectoryKind::OneBundle) => found.push(Ok(BundleLocation {
-            path: dir.to_path_buf(),
-            display_name: display_name.to_string(),
-        })),
-        Ok(DirectoryKind::FolderOfBundles(members)) => {
-            for member in members {
-                let member_display = Path::new(display_name)
-                    .join(&member.name)
-                    .to_string_lossy()
-                    .into_owned();
-                if member.expandable {
-                    expand_directory(&member.path, &member_display, is_registry_data, found);
-                } else {
-                    found.push(Ok(BundleLocation {
-                        path: member.path,
-                        display_name: member_display,
-                    }));
-                }
+    let members = match kind {
+        DirectoryKind::OneBundle { .. } => {
+            found.push(Ok(BundleLocation {
+                path: dir.to_path_buf(),
+                display_name: display_name.to_string(),
+            }));
+            return;
+        }
+        DirectoryKind::FolderOfBundles(members) => members,
+    };
+    for member in members {
+        let member_display = Path::new(display_name)
+            .join(&member.name)
+            .to_string_lossy()
+            .into_owned();
+        let one = |path: PathBuf| {
+            Ok(BundleLocation {
+                path,
+                display_name: member_display.clone(),
+            })
+        };
+        match member.kind {
+            MemberKind::Zip | MemberKind::Linked => found.push(one(member.path)),
+            MemberKind::Skipped(kind) => found.push(Err(DiscoverError {
+                path: member_display,
+                detail: format!("skipped: {}", archives::skip_reason(&kind)),
+                skipped: true,
+            })),
+            MemberKind::Directory(Ok(kind)) => expand(kind, &member.path, &member_display, found),
+            MemberKind::Directory(Err(e)) => {
+                found.push(Err(DiscoverError::unreadable(member_display, &e)))
             }
         }
     }
 }
 
-/// Applies the rule in the module documentation to one directory.
+/// Applies the rule in the module documentation to one directory,
+/// classifying its sub-directories (recursively) on the way.
 fn classify(dir: &Path, is_registry_data: IsRegistryData) -> std::io::Result<DirectoryKind> {
     let mut listing: Vec<(String, PathBuf, fs::FileType)> = Vec::new();
     for item in fs::read_dir(dir)? {
@@ -152,8 +202,7 @@ fn classify(dir: &Path, is_registry_data: IsRegistryData) -> std::io::Result<Dir
     }
     listing.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let mut zips = Vec::new();
-    let mut sub_dirs = Vec::new();
+    let mut members: Vec<Member> = Vec::new();
     for (name, path, kind) in listing {
         // Symlinks count for what they point to, but are never walked below.
         let target = if kind.is_symlink() {
@@ -164,69 +213,76 @@ fn classify(dir: &Path, is_registry_data: IsRegistryData) -> std::io::Result<Dir
         let is_dir = kind.is_dir() || target.as_ref().is_some_and(|t| t.is_dir());
         let is_file = kind.is_file() || target.as_ref().is_some_and(|t| t.is_file());
         if is_dir {
-            sub_dirs.push(Member {
+            members.push(Member {
                 name,
                 path,
-                expandable: !kind.is_symlink(),
+                kind: if kind.is_symlink() {
+                    MemberKind::Linked
+                } else {
+                    MemberKind::Directory(Err(std::io::ErrorKind::NotFound.into()))
+                },
             });
         } else if is_file {
-            if holds_registry_data(&path, is_registry_data) {
-                return Ok(DirectoryKind::OneBundle);
+            let first = first_bytes(&path);
+            if is_registry_data(&path, &first) {
+                return Ok(DirectoryKind::OneBundle {
+                    registry_data: true,
+                });
             }
             if has_zip_extension(&name) {
-                zips.push(Member {
+                members.push(Member {
                     name,
                     path,
-                    expandable: false,
+                    kind: MemberKind::Zip,
+                });
+            } else if let Some(what) = archives::unread_archive(&name, &first) {
+                members.push(Member {
+                    name,
+                    path,
+                    kind: MemberKind::Skipped(what),
                 });
             }
         }
     }
 
-    let folder_of_bundles = if !zips.is_empty() {
-        true
-    } else {
-        let mut with_registry_data = 0;
-        let mut zips_below = false;
-        for sub_dir in &sub_dirs {
-            let below = scan_below(&sub_dir.path, is_registry_data);
-            if below.registry_data {
-                with_registry_data += 1;
-                if with_registry_data >= 2 {
-                    break;
+    // No registry data here: what the sub-directories are decides.
+    let (mut zips, mut skipped, mut folders, mut bundles) = (0, 0, 0, 0);
+    for member in &mut members {
+        match &mut member.kind {
+            MemberKind::Zip => zips += 1,
+            MemberKind::Skipped(_) => skipped += 1,
+            MemberKind::Directory(kind) => {
+                *kind = classify(&member.path, is_registry_data);
+                match kind {
+                    Ok(DirectoryKind::FolderOfBundles(_)) => folders += 1,
+                    Ok(DirectoryKind::OneBundle {
+                        registry_data: true,
+                    }) => bundles += 1,
+                    _ => {}
                 }
             }
-            zips_below |= below.zips;
+            MemberKind::Linked => {
+                if scan_below(&member.path, is_registry_data) {
+                    bundles += 1;
+                }
+            }
         }
-        match with_registry_data {
-            0 => zips_below,
-            1 => false,
-            _ => true,
-        }
-    };
-
-    if !folder_of_bundles {
-        return Ok(DirectoryKind::OneBundle);
     }
-    let mut members = zips;
-    members.extend(sub_dirs);
-    members.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(DirectoryKind::FolderOfBundles(members))
+    let folder_of_bundles =
+        zips > 0 || folders > 0 || bundles >= 2 || (bundles == 0 && skipped > 0);
+    if folder_of_bundles {
+        Ok(DirectoryKind::FolderOfBundles(members))
+    } else {
+        Ok(DirectoryKind::OneBundle {
+            registry_data: bundles == 1,
+        })
+    }
 }
 
-/// What lies below a directory, at any depth.
-struct Below {
-    registry_data: bool,
-    /// Meaningful only when `registry_data` is false (the walk stops at the
-    /// first registry data found).
-    zips: bool,
-}
-
-/// Walks below `dir` (not following symlinked directories) until a file
-/// holding registry data is found. Unreadable parts are passed over: they
+/// Whether a file holding registry data lies below `dir` (not following
+/// symlinked directories below it). Unreadable parts are passed over: they
 /// hold nothing that could be found anyway.
-fn scan_below(dir: &Path, is_registry_data: IsRegistryData) -> Below {
-    let mut zips = false;
+fn scan_below(dir: &Path, is_registry_data: IsRegistryData) -> bool {
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let Ok(listing) = fs::read_dir(&dir) else {
@@ -243,35 +299,24 @@ fn scan_below(dir: &Path, is_registry_data: IsRegistryData) -> Below {
             }
             let is_file = kind.is_file()
                 || (kind.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_file()));
-            if !is_file {
-                continue;
+            if is_file && is_registry_data(&path, &first_bytes(&path)) {
+                return true;
             }
-            if holds_registry_data(&path, is_registry_data) {
-                return Below {
-                    registry_data: true,
-                    zips,
-                };
-            }
-            zips |= has_zip_extension(&item.file_name().to_string_lossy());
         }
     }
-    Below {
-        registry_data: false,
-        zips,
-    }
+    false
 }
 
-/// Asks the predicate about a regular file's first bytes; a file that
-/// cannot be read holds no registry data that could be used.
-fn holds_registry_data(path: &Path, is_registry_data: IsRegistryData) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
+/// A regular file's first bytes (at most [`SNIFF_LEN`]); none when it
+/// cannot be read.
+fn first_bytes(path: &Path) -> Vec<u8> {
     let mut first = Vec::with_capacity(SNIFF_LEN);
-    if file.take(SNIFF_LEN as u64).read_to_end(&mut first).is_err() {
-        return false;
+    if let Ok(file) = File::open(path) {
+        if file.take(SNIFF_LEN as u64).read_to_end(&mut first).is_err() {
+            first.clear();
+        }
     }
-    is_registry_data(path, &first)
+    first
 }
 
 fn has_zip_extension(name: &str) -> bool {

@@ -25,8 +25,10 @@
 //! * [`Limits::deadline`] is checked while entries are read, so a bundle
 //!   that takes too long stops at its next read instead of running on.
 
+pub mod archives;
 mod dir;
 mod discover;
+mod hash;
 mod mapped;
 mod names;
 mod read;
@@ -34,6 +36,7 @@ pub mod shard;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
+pub use hash::sha256_file;
 pub use read::RATIO_CHECK_FLOOR;
 pub use zip::open_zip_bytes;
 

@@ -30,7 +30,10 @@ pub(crate) fn show_name(stored: &str, not_utf8: bool) -> ShownName {
     if name.contains('\0') {
         reasons.push("holds a NUL character".to_string());
     }
-    if name.chars().any(|c| c != '\0' && c.is_control()) {
+    if name
+        .chars()
+        .any(|c| c != '\0' && crate::escape::needs_escape(c))
+    {
         reasons.push("holds control characters".to_string());
     }
     if not_utf8 {
@@ -44,25 +47,11 @@ pub(crate) fn show_name(stored: &str, not_utf8: bool) -> ShownName {
         // and cannot garble a terminal.
         Some(format!(
             "unusual name \"{}\": {} (harmless: entries are only read in memory, never extracted)",
-            escape_controls(stored),
+            crate::escape::escape(stored),
             reasons.join(", ")
         ))
     };
     ShownName { name, warning }
-}
-
-/// The name with control characters (NUL, ESC, newlines...) written as
-/// escapes and everything else, backslashes included, as it is.
-fn escape_controls(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// `C:` or `c:` at the start (a Windows drive, relative or absolute).

@@ -44,22 +44,56 @@ pub(crate) fn open_zip_file(
         path: display_name.to_string(),
         detail: describe_io_error(&e),
     })?;
-    if limits.map_files
+    let opened: Result<Box<dyn Bundle>, BundleError> = if limits.map_files
         && let Ok(Some(shared)) = SharedBytes::map(&file)
     {
-        return Ok(Box::new(ZipBundle::open(
+        ZipBundle::open(
             Cursor::new(shared.clone()),
             display_name,
             limits,
             Some(shared),
-        )?));
-    }
-    Ok(Box::new(ZipBundle::open(
-        BufReader::new(file),
-        display_name,
-        limits,
-        None,
-    )?))
+        )
+        .map(|zip| Box::new(zip) as Box<dyn Bundle>)
+    } else {
+        // A second handle, to list the central directory's names again if
+        // the zip crate finds some listed twice.
+        let rescan = file.try_clone().ok();
+        ZipBundle::open(BufReader::new(file), display_name, limits, None).map(|mut zip| {
+            if zip.archive.has_duplicate_names()
+                && let Some(rescan) = rescan
+            {
+                let start = zip.archive.central_directory_start();
+                zip.name_duplicates(&mut BufReader::new(rescan), start);
+            }
+            Box::new(zip) as Box<dyn Bundle>
+        })
+    };
+    opened.map_err(|error| match error {
+        // Say what the file is when it is another kind of archive.
+        BundleError::NotAZip {
+            path: shown,
+            detail,
+        } => {
+            let mut first = Vec::new();
+            if let Ok(file) = File::open(path) {
+                let _ = file.take(4096).read_to_end(&mut first);
+            }
+            match super::archives::unread_archive(display_name, &first) {
+                Some(kind) => BundleError::NotAZip {
+                    path: shown,
+                    detail: format!(
+                        "it is {kind}, which hivetriage does not read (it reads .zip files \
+                         and folders): extract it into a folder and give that ({detail})"
+                    ),
+                },
+                None => BundleError::NotAZip {
+                    path: shown,
+                    detail,
+                },
+            }
+        }
+        other => other,
+    })
 }
 
 /// Opens a zip held in memory as a bundle (tests, fuzzing, zips inside
@@ -147,24 +181,35 @@ impl<R: Read + Seek> ZipBundle<R> {
         }
         warn_duplicates(&mut entries);
 
-        let mut warnings = Vec::new();
-        if archive.has_duplicate_names() {
-            warnings.push(
-                "the zip's directory lists the same name more than once; only the last entry \
-                 of each such name is read"
-                    .to_string(),
-            );
-        }
-
-        Ok(ZipBundle {
+        let mut zip = ZipBundle {
             name: display_name.to_string(),
             archive,
             entries,
             archive_index,
-            warnings,
+            warnings: Vec::new(),
             limits,
             shared,
-        })
+        };
+        if zip.archive.has_duplicate_names() {
+            match zip.shared.clone() {
+                Some(bytes) => {
+                    let start = zip.archive.central_directory_start();
+                    zip.name_duplicates(&mut Cursor::new(bytes), start);
+                }
+                // Named by the caller, which can read the file again.
+                None => zip.warnings.push(duplicates_warning(display_name, &[])),
+            }
+        }
+        Ok(zip)
+    }
+
+    /// Replaces the duplicate-names warning by one naming each name listed
+    /// more than once, read from the central directory at `start`.
+    fn name_duplicates(&mut self, reader: &mut (impl Read + Seek), start: u64) {
+        let names = duplicated_names(reader, start);
+        self.warnings
+            .retain(|w| !w.contains("the zip's directory lists"));
+        self.warnings.push(duplicates_warning(&self.name, &names));
     }
 
     fn read(&mut self, index: usize, extent: Extent) -> Result<EntryBytes, EntryError> {
@@ -309,6 +354,76 @@ fn stored_in_place<R: Read + Seek>(
 }
 
 /// A name ending in a separator is a folder entry.
+/// The warning for a zip whose directory lists names more than once,
+/// naming them when they are known (`(name, times listed)`).
+fn duplicates_warning(bundle: &str, names: &[(String, usize)]) -> String {
+    const SHOWN: usize = 10;
+    if names.is_empty() {
+        return format!(
+            "{bundle}: the zip's directory lists the same name more than once; only the last \
+             entry of each such name is read"
+        );
+    }
+    let mut listed: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|(name, times)| format!("\"{name}\" ({times} times)"))
+        .collect();
+    if names.len() > SHOWN {
+        listed.push(format!("and {} more names", names.len() - SHOWN));
+    }
+    let (noun, which) = if names.len() == 1 {
+        ("name", "that name")
+    } else {
+        ("names", "each such name")
+    };
+    format!(
+        "{bundle}: the zip's directory lists the same {noun} more than once: {}; only the last \
+         entry of {which} is read",
+        listed.join(", ")
+    )
+}
+
+/// Names listed more than once in a central directory starting at `start`,
+/// with how often, in the order first met; read record by record until the
+/// records end (a damaged directory gives what was read before it).
+fn duplicated_names(reader: &mut (impl Read + Seek), start: u64) -> Vec<(String, usize)> {
+    const RECORD: usize = 46;
+    let mut counts: Vec<(Vec<u8>, usize)> = Vec::new();
+    let mut index: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+    if reader.seek(std::io::SeekFrom::Start(start)).is_err() {
+        return Vec::new();
+    }
+    let mut header = [0u8; RECORD];
+    while reader.read_exact(&mut header).is_ok() && header.starts_with(b"PK\x01\x02") {
+        let field = |at: usize| usize::from(u16::from_le_bytes([header[at], header[at + 1]]));
+        let (name_len, extra_len, comment_len) = (field(28), field(30), field(32));
+        let mut name = vec![0u8; name_len];
+        if reader.read_exact(&mut name).is_err()
+            || reader
+                .seek(std::io::SeekFrom::Current((extra_len + comment_len) as i64))
+                .is_err()
+        {
+            break;
+        }
+        match index.get(&name) {
+            Some(&at) => counts[at].1 += 1,
+            None => {
+                index.insert(name.clone(), counts.len());
+                counts.push((name, 1));
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, times)| *times > 1)
+        .map(|(name, times)| {
+            let shown = show_name(&String::from_utf8_lossy(&name), false).name;
+            (shown, times)
+        })
+        .collect()
+}
+
 fn is_directory_name(stored: &str) -> bool {
     stored.ends_with('/') || stored.ends_with('\\')
 }

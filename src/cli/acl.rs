@@ -51,10 +51,10 @@ pub enum AclFormat {
 
 pub fn run(args: AclArgs) -> anyhow::Result<u8> {
     if !args.bundle.exists() {
-        eprintln!(
-            "hivetriage: {}: no such file or directory",
+        crate::escape::warn(format_args!(
+            "{}: no such file or directory",
             args.bundle.display()
-        );
+        ));
         return Ok(EXIT_USAGE);
     }
     let location = BundleLocation {
@@ -68,7 +68,7 @@ pub fn run(args: AclArgs) -> anyhow::Result<u8> {
     let loaded = match open_and_load(&location, limits) {
         Ok(loaded) => loaded,
         Err(error) => {
-            eprintln!("hivetriage: {error}");
+            crate::escape::warn(format_args!("{error}"));
             return Ok(EXIT_NOT_SHOWN);
         }
     };
@@ -157,6 +157,7 @@ fn snapshot_view(
         "form": acl.form.words(),
         "path": acl.path,
         "matched": matched,
+        "records": acl.records,
         "sddl": acl.sddl,
         "aces": dacl,
         "access": access,
@@ -288,8 +289,9 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
 }
 
 fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
+    // Everything shown may come from the bundle: escaped (JSON has its own).
     let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => crate::escape::escape(s).into_owned(),
         Value::Null => "-".to_string(),
         other => other.to_string(),
     };
@@ -323,9 +325,14 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
             .as_u64()
             .map(|l| format!(" line {l}"))
             .unwrap_or_default();
+        // A record repeated in its file is shown once, with its count.
+        let records = match snapshot["records"].as_u64() {
+            Some(count) if count > 1 => format!("; {count} identical records"),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "\nSnapshot: {}{line} ({}); {}",
+            "\nSnapshot: {}{line} ({}); {}{records}",
             text(&snapshot["source"]),
             text(&snapshot["form"]),
             text(&snapshot["matched"])
@@ -356,7 +363,11 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
                     table.add_row([
                         text(&ace["ace"]),
                         text(&ace["principal"]),
-                        ace["sid"].as_str().unwrap_or("(not resolved)").to_string(),
+                        ace["sid"]
+                            .as_str()
+                            .map_or("(not resolved)".to_string(), |sid| {
+                                crate::escape::escape(sid).into_owned()
+                            }),
                         text(&ace["type"]),
                         text(&ace["rights"]),
                         text(&ace["mask"]),

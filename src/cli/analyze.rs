@@ -16,8 +16,9 @@ use super::{EXIT_USAGE, parse_size};
 use crate::analyze::{AnalyzeOptions, analyze_location};
 use crate::bundle::shard::{Shard, shard_key};
 use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
+use crate::escape::escape;
 use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files};
-use crate::report::{self, BundleReport, Format};
+use crate::report::{self, BundleReport, Format, TableStyle};
 use crate::rules::{RuleOptions, Verdict};
 use anyhow::Context;
 use clap::Args;
@@ -36,6 +37,12 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+
+    /// Tables: one line per check (one bundle) or per bundle (several),
+    /// nothing wrapped, however wide. Without it a table fits the terminal
+    /// (or COLUMNS; 100 columns in a pipe).
+    #[arg(long)]
+    pub wide: bool,
 
     /// The anonymous web account, when it is not IUSR_<ComputerName>.
     #[arg(long, value_name = "NAME")]
@@ -75,6 +82,18 @@ pub struct AnalyzeArgs {
     /// (larger ratios are refused as likely zip bombs).
     #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_compression_ratio)]
     pub max_compression_ratio: u64,
+
+    /// Do not compute each bundle file's SHA-256 for the JSON reports
+    /// (`sha256` is then null): hashing reads every byte of every bundle,
+    /// unrelated dumps included, where the analysis reads only what it needs.
+    #[arg(long)]
+    pub no_hash: bool,
+
+    /// Only list what would be analyzed (after --shard), and what is
+    /// skipped or cannot be read and why; analyze nothing. With
+    /// --format json or jsonl, one JSON object per line.
+    #[arg(long)]
+    pub list: bool,
 
     /// For each bundle with failing checks, write fix.reg (REGEDIT4) and/or
     /// fix.cmd (ACL changes in the form the server's Windows version
@@ -120,18 +139,26 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
             discovered.push((item, key));
         }
     }
-    // Decided before sharding, so every shard of a batch agrees.
-    if !discovered.iter().any(|(item, _)| item.is_ok()) {
+    // Decided before sharding, so every shard of a batch agrees. Skipped
+    // archives were found and looked at: they are not "nothing opened".
+    let opened = |item: &Result<BundleLocation, DiscoverError>| match item {
+        Ok(_) => true,
+        Err(error) => error.skipped,
+    };
+    if !discovered.iter().any(|(item, _)| opened(item)) {
         for (item, _) in &discovered {
             if let Err(error) = item {
-                eprintln!("hivetriage: {error}");
+                crate::escape::warn(format_args!("{error}"));
             }
         }
-        eprintln!("hivetriage: no input could be opened");
+        crate::escape::warn(format_args!("no input could be opened"));
         return Ok(EXIT_USAGE);
     }
     if let Some(shard) = args.shard {
         discovered.retain(|(_, key)| shard.holds(key));
+    }
+    if args.list {
+        return list(&discovered, args.format);
     }
     // Positions are kept for every input, opened or not, so `json` is in
     // input order.
@@ -141,7 +168,7 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         match item {
             Ok(location) => locations.push((position, location)),
             Err(error) => {
-                eprintln!("hivetriage: {error}");
+                crate::escape::warn(format_args!("{error}"));
                 unopened.push((position, error));
             }
         }
@@ -157,6 +184,8 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         rules: RuleOptions {
             anonymous_account: args.anonymous_account.clone(),
         },
+        // Only the JSON formats show the hash.
+        hash: matches!(args.format, Format::Json | Format::Jsonl) && !args.no_hash,
     };
     let jobs = args
         .jobs
@@ -171,13 +200,16 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         args.fix_dir.is_some(),
         locations.len() + unopened.len(),
     );
-    // Inputs that could not be opened are reported like unreadable bundles,
-    // so a batch's output accounts for every input.
+    // Inputs that could not be opened, or were skipped, are reported like
+    // unreadable bundles, so a batch's output accounts for every input.
     for (position, error) in &unopened {
-        output.add(
-            *position,
-            BundleReport::unreadable(&error.path, error.to_string()),
-        );
+        let report = if error.skipped {
+            let why = error.detail.trim_start_matches("skipped: ");
+            BundleReport::skipped(&error.path, why)
+        } else {
+            BundleReport::unreadable(&error.path, error.to_string())
+        };
+        output.add(*position, report);
     }
 
     let progress = Progress::new(locations.len() as u64, !args.quiet);
@@ -200,7 +232,10 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     );
     progress.finish();
 
-    let finished = output.finish(color);
+    let finished = output.finish(TableStyle {
+        color,
+        width: table_width(args.wide),
+    });
     let fixes_written = match &args.fix_dir {
         Some(dir) => write_fix_files(dir, &finished.fixes),
         None => Ok(()),
@@ -210,6 +245,88 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => fixes_written.map(|_| report::exit_code_of(finished.verdicts)),
     }
+}
+
+/// `--list`: each input as discovery sees it, one line each; the exit
+/// status says whether anything is skipped or unreadable (3) as `analyze`
+/// would.
+fn list(
+    discovered: &[(Result<BundleLocation, DiscoverError>, String)],
+    format: Format,
+) -> anyhow::Result<u8> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let json = matches!(format, Format::Json | Format::Jsonl);
+    let (mut bundles, mut skipped, mut unreadable) = (0, 0, 0);
+    let mut written: io::Result<()> = Ok(());
+    for (item, _) in discovered {
+        let (status, path, reason) = match item {
+            Ok(location) => {
+                bundles += 1;
+                ("analyze", location.display_name.as_str(), None)
+            }
+            Err(error) if error.skipped => {
+                skipped += 1;
+                ("skip", error.path.as_str(), Some(error.detail.as_str()))
+            }
+            Err(error) => {
+                unreadable += 1;
+                (
+                    "unreadable",
+                    error.path.as_str(),
+                    Some(error.detail.as_str()),
+                )
+            }
+        };
+        let line = if json {
+            serde_json::json!({"bundle": path, "status": status, "reason": reason}).to_string()
+        } else {
+            let reason = reason
+                .map(|r| format!(": {}", escape(r)))
+                .unwrap_or_default();
+            format!("{status:<10} {}{reason}", escape(path))
+        };
+        if written.is_ok() {
+            written = writeln!(out, "{line}");
+        }
+    }
+    if !json && written.is_ok() {
+        written = writeln!(
+            out,
+            "{bundles} to analyze, {skipped} skipped, {unreadable} unreadable"
+        );
+    }
+    match written.and_then(|_| out.flush()) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ if skipped + unreadable > 0 => Ok(3),
+        _ => Ok(0),
+    }
+}
+
+/// The width a table fits: none with `--wide`; else `COLUMNS` when it is
+/// set to a number (as `ls` and git honour it), else the terminal's width
+/// when stdout is one, else 100 columns (a pipe, a file, a log).
+fn table_width(wide: bool) -> Option<usize> {
+    if wide {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS").ok();
+    Some(decide_width(columns.as_deref(), || {
+        console::Term::stdout()
+            .size_checked()
+            .map(|(_, columns)| usize::from(columns))
+    }))
+}
+
+/// [`table_width`] from `COLUMNS` and the terminal's width (asked only
+/// when `COLUMNS` does not say).
+fn decide_width(columns: Option<&str>, terminal: impl FnOnce() -> Option<usize>) -> usize {
+    columns
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+        .or_else(terminal)
+        .filter(|&columns| columns > 0)
+        .unwrap_or(report::DEFAULT_WIDTH)
 }
 
 /// The report of a bundle the pool gave up on.
@@ -326,7 +443,7 @@ impl<W: Write> Output<W> {
     }
 
     /// Writes the collected formats, in input order.
-    fn finish(mut self, color: bool) -> Finished {
+    fn finish(mut self, style: TableStyle) -> Finished {
         if !self.streams() {
             let reports: Vec<BundleReport> = std::mem::take(&mut self.slots)
                 .into_iter()
@@ -335,7 +452,7 @@ impl<W: Write> Output<W> {
             let written = match self.format {
                 Format::Json => report::write_json(&mut self.out, &reports),
                 Format::Markdown => report::write_markdown(&mut self.out, &reports),
-                _ => report::write_table_colored(&mut self.out, &reports, color),
+                _ => report::write_table_styled(&mut self.out, &reports, style),
             }
             .and_then(|_| self.out.flush());
             self.note(written);
@@ -362,7 +479,7 @@ fn write_fix_files(dir: &Path, with_fixes: &[(String, FixFiles)]) -> anyhow::Res
                 Some(text) => {
                     std::fs::write(&path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("hivetriage: {bundle}: wrote {}", path.display());
+                    crate::escape::warn(format_args!("{bundle}: wrote {}", path.display()));
                 }
                 // A file left from an earlier run would no longer be right.
                 None if path.exists() => std::fs::remove_file(&path)
@@ -389,6 +506,16 @@ mod tests {
         assert!(parse_duration("2h").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn width_comes_from_columns_then_the_terminal_then_100() {
+        assert_eq!(decide_width(Some("80"), || Some(120)), 80);
+        assert_eq!(decide_width(Some(" 132 "), || None), 132);
+        assert_eq!(decide_width(Some("wide"), || Some(120)), 120);
+        assert_eq!(decide_width(Some("0"), || None), 100);
+        assert_eq!(decide_width(None, || Some(90)), 90);
+        assert_eq!(decide_width(None, || None), 100);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub const EXIT_USAGE: u8 = 2;
 #[command(
     name = "hivetriage",
     version,
+    propagate_version = true,
     about = "Reads customers' support bundles (registry hives, ACL snapshots) offline and \
              evaluates knowledge-base articles against them",
     after_help = "Examples:\n  hivetriage analyze samples/healthy.zip\n  \
@@ -62,7 +63,13 @@ pub enum Command {
         hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
         hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n  \
         hivetriage analyze --format jsonl --shard 2/4 --timeout-per-bundle 60 incoming/   (the 2nd of 4 shares)\n  \
-        hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/no-add-permission/fix.cmd)\n\n\
+        hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/no-add-permission/fix.cmd)\n  \
+        hivetriage analyze --list incoming/   (what would be analyzed, what is skipped and why)\n  \
+        hivetriage analyze --wide incoming/ | less -S   (one line per bundle, nothing wrapped)\n\n\
+        Tables fit the terminal's width (or COLUMNS; 100 columns in a pipe). Archives other than\n\
+        zip (.7z, .rar, .tar.gz, cabinets of several files) in a folder of bundles are skipped\n\
+        with the reason. JSON reports carry the tool's and rules' versions, the bundle's SHA-256\n\
+        and when the analysis ran.\n\n\
         Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
         3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
         no input could be opened at all.")]
@@ -118,6 +125,18 @@ pub enum Command {
         IUSR_<ComputerName>).\n\n\
         Exit status: 0 shown; 3 the folder has no snapshot or the bundle cannot be read; 2 bad usage.")]
     Acl(AclArgs),
+}
+
+/// What `--version` prints after the name: the tool's version, then each
+/// rule's (`rules: Q306957 1`), as every JSON report records them.
+pub fn long_version() -> &'static str {
+    let rules: Vec<String> = crate::rules::all()
+        .iter()
+        .map(|rule| format!("{} {}", rule.article(), rule.version()))
+        .collect();
+    let text = format!("{}\nrules: {}", env!("CARGO_PKG_VERSION"), rules.join(", "));
+    // Built once per process, for clap, which keeps it to the end.
+    Box::leak(text.into_boxed_str())
 }
 
 /// Parses `1073741824`, `512M`, `1G`, `64KiB` and the like.

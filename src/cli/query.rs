@@ -671,7 +671,7 @@ fn full_path(root: &str, key: &RegKey) -> String {
 
 fn report_problems(key: &RegKey) {
     for problem in &key.problems {
-        eprintln!("hivetriage: {problem}");
+        crate::escape::warn(format_args!("{problem}"));
     }
 }
 
@@ -840,7 +840,7 @@ fn query_key<W: Write>(
 
 fn report_walk(summary: &WalkSummary) {
     for problem in &summary.problems {
-        eprintln!("hivetriage: {problem}");
+        crate::escape::warn(format_args!("{problem}"));
     }
 }
 
@@ -926,7 +926,9 @@ fn list_hives(loaded: &LoadedBundle, format: QueryFormat) -> anyhow::Result<u8> 
             for entry in &listed {
                 text.push_str(&format!(
                     "{}\n    from {}: {}\n",
-                    entry.key, entry.origin, entry.detail
+                    crate::escape::escape(&entry.key),
+                    crate::escape::escape(&entry.origin),
+                    crate::escape::escape(&entry.detail)
                 ));
             }
             out.write_all(text.as_bytes())
@@ -953,7 +955,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let mode = match Mode::from_args(&args) {
         Ok(mode) => mode,
         Err(why) => {
-            eprintln!("hivetriage: {why}");
+            crate::escape::warn(format_args!("{why}"));
             return Ok(EXIT_USAGE);
         }
     };
@@ -969,7 +971,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
         }
     };
     if let Some(why) = args.key.as_deref().and_then(usage_error) {
-        eprintln!("hivetriage: {why}");
+        crate::escape::warn(format_args!("{why}"));
         return Ok(EXIT_USAGE);
     }
     let location = BundleLocation {
@@ -983,12 +985,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let loaded: LoadedBundle = match open_and_load(&location, limits) {
         Ok(loaded) => loaded,
         Err(error) => {
-            eprintln!("hivetriage: {error}");
+            crate::escape::warn(format_args!("{error}"));
             return Ok(EXIT_NO_DATA);
         }
     };
     for error in &loaded.errors {
-        eprintln!("hivetriage: {error}");
+        crate::escape::warn(format_args!("{error}"));
     }
     let Some(key) = &args.key else {
         return list_hives(&loaded, args.format);
@@ -996,12 +998,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let target = match target(key, &loaded) {
         Ok(target) => target,
         Err(BadKey::Usage(why)) => {
-            eprintln!("hivetriage: {why}");
+            crate::escape::warn(format_args!("{why}"));
             return Ok(EXIT_USAGE);
         }
         Err(BadKey::NoSuchHive(why)) => {
             eprintln!("{NOT_FOUND}");
-            eprintln!("hivetriage: {why}");
+            crate::escape::warn(format_args!("{why}"));
             return Ok(EXIT_NOT_FOUND);
         }
     };
@@ -1049,15 +1051,15 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
         Lookup::Found(()) if search && matches == 0 => EXIT_NOT_FOUND,
         Lookup::Found(()) => 0,
         Lookup::NotFound { missing } => {
-            eprintln!("{NOT_FOUND} ({missing})");
+            eprintln!("{NOT_FOUND} ({})", crate::escape::escape(&missing));
             EXIT_NOT_FOUND
         }
         Lookup::NoData { reason } => {
-            eprintln!("hivetriage: {reason}");
+            crate::escape::warn(format_args!("{reason}"));
             EXIT_NO_DATA
         }
         Lookup::Failed(error) => {
-            eprintln!("hivetriage: {error}");
+            crate::escape::warn(format_args!("{error}"));
             EXIT_NO_DATA
         }
     };

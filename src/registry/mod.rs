@@ -211,20 +211,10 @@ pub struct WalkSummary {
 }
 
 /// A name as it may be shown in a message: control characters (real hives
-/// hold names with CR, LF or NUL in them) are written as `\u{..}` escapes.
+/// hold names with CR, LF or NUL in them) written as visible escapes, by
+/// the one escaping function ([`crate::escape::escape`]).
 pub fn printable(name: &str) -> std::borrow::Cow<'_, str> {
-    if !name.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(name);
-    }
-    let mut shown = String::with_capacity(name.len() + 8);
-    for c in name.chars() {
-        if c.is_control() {
-            shown.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            shown.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(shown)
+    crate::escape::escape(name)
 }
 
 /// Registry names compare case-insensitively: Windows upper-cases each

@@ -10,6 +10,7 @@
 //! line is checked by reading it back with the reader itself, so what is
 //! printed in the `reg query` layout is exactly what reads back.
 
+use crate::escape::needs_escape;
 use crate::registry::{RegValue, reg_type, type_name, utf16le_multi, utf16le_until_nul};
 use crate::source::reg_query::{RegQueryLayout, key_line_reads_back, value_line_reads_back};
 use std::fmt::Write;
@@ -32,7 +33,7 @@ pub fn write_key(
 /// Appends a key's path as a line: as it is when it reads back so, else
 /// as a JSON string.
 pub fn write_key_line(out: &mut String, path: &str, eol: &str) {
-    if key_line_reads_back(path) {
+    if key_line_reads_back(path) && !path.chars().any(needs_escape) {
         out.push_str(path);
     } else {
         push_json_string(out, path);
@@ -56,7 +57,9 @@ pub fn write_value_line(out: &mut String, value: &RegValue, layout: RegQueryLayo
     out.push_str(&type_name(value.type_code));
     out.push_str(separator);
     push_printed_data(out, value, layout);
-    if !value_line_reads_back(&out[start..], value) {
+    // A control character would reach the terminal raw, or be shown
+    // escaped and read back changed: the exact form keeps it as data.
+    if !value_line_reads_back(&out[start..], value) || out[start..].chars().any(needs_escape) {
         out.truncate(start);
         out.push_str("    ");
         push_json_string(out, &value.name);
@@ -68,9 +71,19 @@ pub fn write_value_line(out: &mut String, value: &RegValue, layout: RegQueryLayo
     out.push_str(eol);
 }
 
+/// A JSON string whose characters a terminal must not see raw (C1
+/// controls, bidirectional overrides, which JSON leaves as they are) are
+/// `\u` escapes too, so the line is safe to show and reads back exactly.
 fn push_json_string(out: &mut String, text: &str) {
     // Serializing a string cannot fail.
-    out.push_str(&serde_json::to_string(text).unwrap_or_default());
+    let json = serde_json::to_string(text).unwrap_or_default();
+    for c in json.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// The data as `reg.exe` prints it: strings as they are (cut at the first

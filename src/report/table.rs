@@ -1,186 +1,418 @@
-//! The `table` format, for people at a terminal: one bundle shows its
-//! checks with verdict, summary and fix; several show a line per bundle,
-//! then totals: bundles per verdict, failing checks by how many bundles
-//! fail them, and the bundles failing each. Verdicts are coloured when asked to
-//! (`--color`, decided by the command line from the terminal and NO_COLOR).
+//! The `table` format, for people at a terminal.
+//!
+//! **One bundle** is shown as a header (bundle, verdict, computer, Windows
+//! version, control set) and then one block per check: its verdict and id,
+//! its summary, its key evidence as `label  text` lines (what the rule
+//! picks from the check's evidence: `rules::key_evidence`), and, when it
+//! fails, its fix. Blocks rather than a table of columns: a check's
+//! evidence is several labelled lines (a registry value with its type, a
+//! path, the deciding ACE, the token's groups), which in table cells would
+//! be squeezed into narrow columns; a block gives every line the whole
+//! width, so paths and commands fit unbroken even at 80 columns.
+//!
+//! **Several bundles** are a table of one row per bundle (verdict,
+//! computer, Windows, the failing or unknown checks or why the bundle could
+//! not be read), then totals: bundles per verdict, failing checks by how
+//! many bundles fail them, and the bundles failing each. When the columns
+//! cannot fit the width, each row becomes a block of `header  value` lines.
+//!
+//! **Width.** Text is wrapped to the width the command line gives (the
+//! terminal's, `COLUMNS`, or 100 in a pipe) at spaces between units that
+//! are never broken: commands, paths, SIDs (`layout`). A unit longer than
+//! the width gets a line of its own. With `--wide` nothing is wrapped:
+//! one line per check (one bundle) or per bundle (several), for wide
+//! terminals, `less -S` and grep.
+//!
+//! Everything from a bundle is escaped (`crate::escape`); verdicts are
+//! coloured when asked to (`--color`, decided by the command line).
 
 use super::BundleReport;
-use crate::rules::Verdict;
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use super::layout::{Cell, Grid, push_wrapped, push_wrapped_keeping, width};
+use crate::escape::escape;
+use crate::registry::windows_version::WindowsVersion;
+use crate::rules::{CheckResult, KeyEvidence, Verdict, key_evidence};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// The colour of a verdict: red fail, yellow unknown, green pass, magenta
-/// error, grey not applicable.
-fn verdict_color(verdict: Verdict) -> Color {
+/// How a table is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableStyle {
+    /// Colour the verdicts (ANSI SGR).
+    pub color: bool,
+    /// Columns to fit; `None` (`--wide`): one line per check or bundle.
+    pub width: Option<usize>,
+}
+
+/// Columns when nothing says otherwise: what fits a pipe or a log.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Narrower than this is not honoured: a few words per line help no one.
+pub const MIN_WIDTH: usize = 40;
+
+impl Default for TableStyle {
+    fn default() -> Self {
+        TableStyle {
+            color: false,
+            width: Some(DEFAULT_WIDTH),
+        }
+    }
+}
+
+/// The SGR code of a verdict's colour: red fail, yellow unknown, green
+/// pass, magenta error, grey not applicable.
+fn verdict_code(verdict: Verdict) -> &'static str {
     match verdict {
-        Verdict::Fail => Color::Red,
-        Verdict::Unknown => Color::Yellow,
-        Verdict::Pass => Color::Green,
-        Verdict::Error => Color::Magenta,
-        Verdict::NotApplicable => Color::DarkGrey,
-    }
-}
-
-/// A verdict cell, coloured when `color`.
-fn verdict_cell(verdict: Verdict, color: bool) -> Cell {
-    let cell = Cell::new(verdict.as_str());
-    if color {
-        cell.fg(verdict_color(verdict))
-    } else {
-        cell
-    }
-}
-
-/// A verdict in running text: ANSI SGR colour codes around it when `color`.
-fn verdict_text(verdict: Verdict, color: bool) -> String {
-    if !color {
-        return verdict.to_string();
-    }
-    let code = match verdict {
-        Verdict::Fail => "31",
-        Verdict::Unknown => "33",
-        Verdict::Pass => "32",
-        Verdict::Error => "35",
+        Verdict::Fail => "1;31",
+        Verdict::Unknown => "1;33",
+        Verdict::Pass => "1;32",
+        Verdict::Error => "1;35",
         Verdict::NotApplicable => "90",
-    };
-    format!("\x1b[1;{code}m{verdict}\x1b[0m")
-}
-
-fn new_table(header: &[&str], color: bool) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.to_vec());
-    if color {
-        // Colour was decided by the caller, not by comfy-table's own check
-        // of stdout (the output may be any writer).
-        table.enforce_styling();
-        table.style_text_only();
     }
-    table
 }
 
-/// The table without colours.
+/// A verdict (or a word standing for one) in running text: coloured when
+/// `color`.
+fn verdict_text(verdict: Verdict, word: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{}m{word}\x1b[0m", verdict_code(verdict))
+    } else {
+        word.to_string()
+    }
+}
+
+/// The table, plain, 100 columns wide.
 pub fn write_table(out: &mut dyn Write, reports: &[BundleReport]) -> io::Result<()> {
-    write_table_colored(out, reports, false)
+    write_table_styled(out, reports, TableStyle::default())
 }
 
-/// The table, with verdicts coloured when `color`.
-pub fn write_table_colored(
+/// The table in the given style.
+pub fn write_table_styled(
     out: &mut dyn Write,
     reports: &[BundleReport],
-    color: bool,
+    style: TableStyle,
 ) -> io::Result<()> {
-    match reports {
-        [] => writeln!(out, "No bundles."),
-        [report] => write_one(out, report, color),
-        many => write_many(out, many, color),
+    let style = TableStyle {
+        width: style.width.map(|w| w.max(MIN_WIDTH)),
+        ..style
+    };
+    let text = match reports {
+        [] => "No bundles.\n".to_string(),
+        [report] => one_bundle(report, style),
+        many => many_bundles(many, style),
+    };
+    out.write_all(text.as_bytes())
+}
+
+/// `Windows NT 4.0 (version 4.0, build 1381, Service Pack 6)`, or what is
+/// known of it.
+fn windows_words(windows: Option<&WindowsVersion>) -> String {
+    windows.map_or_else(
+        || "unknown (no SOFTWARE data)".to_string(),
+        WindowsVersion::describe,
+    )
+}
+
+/// `NT 4.0 SP6`, `2000 SP4`, `Server 2003 SP2`: for a column.
+fn windows_short(windows: Option<&WindowsVersion>) -> String {
+    let Some(windows) = windows else {
+        return String::new();
+    };
+    let name = windows.name();
+    let name = name
+        .trim_start_matches("Microsoft ")
+        .trim_start_matches("Windows ");
+    match windows.service_pack_number() {
+        0 => name.to_string(),
+        sp => format!("{name} SP{sp}"),
     }
 }
 
-fn write_one(out: &mut dyn Write, report: &BundleReport, color: bool) -> io::Result<()> {
-    writeln!(out, "Bundle:      {}", report.bundle)?;
-    writeln!(out, "Verdict:     {}", verdict_text(report.verdict, color))?;
-    writeln!(
-        out,
-        "Computer:    {}",
-        report.computer_name.as_deref().unwrap_or("(unknown)")
-    )?;
-    writeln!(
-        out,
-        "Control set: {}",
-        report.control_set.as_deref().unwrap_or("(unknown)")
-    )?;
+/// `1 fail, 2 pass`.
+fn check_counts(checks: &[CheckResult]) -> String {
+    let counts: Vec<String> = VERDICT_ORDER
+        .iter()
+        .filter_map(|&verdict| {
+            let count = checks.iter().filter(|c| c.verdict == verdict).count();
+            (count > 0).then(|| format!("{count} {verdict}"))
+        })
+        .collect();
+    counts.join(", ")
+}
+
+fn one_bundle(report: &BundleReport, style: TableStyle) -> String {
+    let columns = style.width.unwrap_or(usize::MAX);
+    let mut out = String::new();
+    let verdict = verdict_text(report.verdict, report.verdict.as_str(), style.color);
+    let mut header: Vec<(&str, String)> = vec![
+        ("Bundle", escape(&report.bundle).into_owned()),
+        ("Verdict", verdict),
+        (
+            "Computer",
+            escape(report.computer_name.as_deref().unwrap_or("(unknown)")).into_owned(),
+        ),
+        (
+            "Windows",
+            escape(&windows_words(report.windows.as_ref())).into_owned(),
+        ),
+        (
+            "Control set",
+            escape(report.control_set.as_deref().unwrap_or("(unknown)")).into_owned(),
+        ),
+    ];
     if !report.checks.is_empty() {
-        let mut table = new_table(&["Check", "Verdict", "Summary", "Remediation"], color);
-        for check in &report.checks {
-            table.add_row(vec![
-                Cell::new(&check.id),
-                verdict_cell(check.verdict, color),
-                Cell::new(&check.summary),
-                Cell::new(check.remediation.as_deref().unwrap_or_default()),
-            ]);
-        }
-        writeln!(out, "{table}")?;
+        header.push(("Checks", check_counts(&report.checks)));
     }
-    write_errors(out, report)
-}
-
-fn write_errors(out: &mut dyn Write, report: &BundleReport) -> io::Result<()> {
-    if !report.errors.is_empty() {
-        writeln!(out, "Problems reading {}:", report.bundle)?;
-        for error in &report.errors {
-            writeln!(out, "  - {error}")?;
-        }
-    }
-    Ok(())
-}
-
-fn write_many(out: &mut dyn Write, reports: &[BundleReport], color: bool) -> io::Result<()> {
-    let mut summary = new_table(
-        &["Bundle", "Verdict", "Computer", "Failing / unknown checks"],
-        color,
-    );
-    for report in reports {
-        let open: Vec<String> = report
-            .checks
-            .iter()
-            .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Unknown))
-            .map(|c| format!("{} ({})", c.id, c.verdict))
-            .collect();
-        let note = if report.verdict == Verdict::Error {
-            report.errors.first().cloned().unwrap_or_default()
+    let indent = " ".repeat(13);
+    for (label, value) in &header {
+        // A coloured verdict is one word: never wrapped.
+        if value.contains('\x1b') {
+            out.push_str(&format!("{label:<13}{value}\n"));
         } else {
-            open.join(", ")
+            push_wrapped(&mut out, value, columns, &format!("{label:<13}"), &indent);
+        }
+    }
+    match style.width {
+        Some(_) => {
+            for check in &report.checks {
+                out.push('\n');
+                check_block(&mut out, check, columns, style.color);
+            }
+        }
+        None if !report.checks.is_empty() => {
+            out.push('\n');
+            out.push_str(&checks_wide(&report.checks, style.color));
+        }
+        None => {}
+    }
+    errors_block(&mut out, report, columns);
+    out
+}
+
+/// One check: `verdict  id`, the summary, key evidence, and the fix.
+fn check_block(out: &mut String, check: &CheckResult, columns: usize, color: bool) {
+    out.push_str(&verdict_text(check.verdict, check.verdict.as_str(), color));
+    out.push_str("  ");
+    out.push_str(&escape(&check.id));
+    out.push('\n');
+    for line in check.summary.lines() {
+        push_wrapped(out, &escape(line), columns, "  ", "  ");
+    }
+    let evidence = key_evidence(check);
+    // Labels in a column of their own, as wide as the widest (at most 16:
+    // a longer label pushes only its own text right).
+    let label_width = evidence
+        .iter()
+        .map(|e| width(&e.label))
+        .max()
+        .unwrap_or(0)
+        .min(16);
+    let mut previous_label = None;
+    for KeyEvidence {
+        label,
+        text,
+        keep_whole,
+    } in &evidence
+    {
+        // Lines with the same label in a row show it once.
+        let shown = if previous_label == Some(label) {
+            ""
+        } else {
+            label
         };
-        summary.add_row(vec![
-            Cell::new(&report.bundle),
-            verdict_cell(report.verdict, color),
-            Cell::new(report.computer_name.as_deref().unwrap_or_default()),
-            Cell::new(note),
+        previous_label = Some(label);
+        let first = format!("  {:<label_width$}  ", escape(shown));
+        let indent = " ".repeat(label_width + 4);
+        let keep: Vec<String> = keep_whole.iter().map(|k| escape(k).into_owned()).collect();
+        push_wrapped_keeping(out, &escape(text), columns, &first, &indent, &keep);
+    }
+    if let Some(remediation) = &check.remediation {
+        out.push_str("  fix:\n");
+        for line in remediation.lines() {
+            push_wrapped(out, &escape(line), columns, "    ", "    ");
+        }
+    }
+}
+
+/// `--wide`: one line per check.
+fn checks_wide(checks: &[CheckResult], color: bool) -> String {
+    let mut grid = Grid::new(&["Check", "Verdict", "Summary", "Key evidence", "Fix"]);
+    for check in checks {
+        let evidence: Vec<String> = key_evidence(check)
+            .iter()
+            .map(|e| format!("{}: {}", e.label, e.text))
+            .collect();
+        let fix: Vec<&str> = check.remediation.iter().flat_map(|r| r.lines()).collect();
+        grid.add_row(vec![
+            Cell::new(escape(&check.id)),
+            Cell::new(check.verdict.as_str()).colored(color.then(|| verdict_code(check.verdict))),
+            Cell::new(escape(&check.summary.replace('\n', " "))),
+            Cell::new(escape(&evidence.join("; "))),
+            Cell::new(escape(&fix.join(" · "))),
         ]);
     }
-    writeln!(out, "{summary}")?;
+    grid.render(None)
+}
 
-    write_totals(out, reports, color)
+fn errors_block(out: &mut String, report: &BundleReport, columns: usize) {
+    if report.errors.is_empty() {
+        return;
+    }
+    out.push('\n');
+    push_wrapped(
+        out,
+        &format!("Problems reading {}:", escape(&report.bundle)),
+        columns,
+        "",
+        "  ",
+    );
+    for error in &report.errors {
+        for (i, line) in error.lines().enumerate() {
+            let first = if i == 0 { "  - " } else { "    " };
+            push_wrapped(out, &escape(line), columns, first, "    ");
+        }
+    }
+}
+
+/// What a batch row says beside its verdict: the failing and unknown
+/// checks, or why the bundle could not be read, and how many problems
+/// reading it met.
+fn bundle_note(report: &BundleReport) -> Vec<String> {
+    if let Some(why) = &report.skipped {
+        return vec![format!("skipped: {}", escape(why))];
+    }
+    if report.verdict == Verdict::Error {
+        return report
+            .errors
+            .first()
+            .map(|e| e.lines().map(|l| escape(l).into_owned()).collect())
+            .unwrap_or_default();
+    }
+    let mut note: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Unknown))
+        .map(|c| format!("{} ({})", escape(&c.id), c.verdict))
+        .collect();
+    match report.errors.len() {
+        0 => {}
+        1 => note.push("1 problem reading it".to_string()),
+        n => note.push(format!("{n} problems reading it")),
+    }
+    note
+}
+
+fn many_bundles(reports: &[BundleReport], style: TableStyle) -> String {
+    let mut grid = Grid::new(&[
+        "Bundle",
+        "Verdict",
+        "Computer",
+        "Windows",
+        "Failing / unknown checks",
+    ]);
+    for report in reports {
+        let note = bundle_note(report);
+        let note = match style.width {
+            Some(_) => Cell::lines(note),
+            None => Cell::new(note.join(", ")),
+        };
+        grid.add_row(vec![
+            Cell::new(escape(&report.bundle)),
+            Cell::new(report.verdict.as_str())
+                .colored(style.color.then(|| verdict_code(report.verdict))),
+            Cell::new(escape(report.computer_name.as_deref().unwrap_or_default())),
+            Cell::new(escape(&windows_short(report.windows.as_ref()))),
+            note,
+        ]);
+    }
+    let mut out = if grid.fits(style.width) {
+        grid.render(style.width)
+    } else {
+        bundle_list(reports, style)
+    };
+    totals(&mut out, reports, style.color);
+    out
+}
+
+/// A batch too wide for columns: per bundle its verdict and name, then
+/// (computer, Windows) and what fails, wrapped under the name.
+fn bundle_list(reports: &[BundleReport], style: TableStyle) -> String {
+    let columns = style.width.unwrap_or(usize::MAX);
+    let verdict_width = reports
+        .iter()
+        .map(|r| r.verdict.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let indent = " ".repeat(verdict_width + 2);
+    let mut out = String::new();
+    for report in reports {
+        let verdict = report.verdict.as_str();
+        let pad = " ".repeat(verdict_width - verdict.len() + 2);
+        let first = format!(
+            "{}{pad}",
+            verdict_text(report.verdict, verdict, style.color)
+        );
+        let mut head = escape(&report.bundle).into_owned();
+        let about: Vec<String> = [
+            report
+                .computer_name
+                .as_deref()
+                .map(|c| escape(c).into_owned()),
+            Some(windows_short(report.windows.as_ref())).filter(|w| !w.is_empty()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !about.is_empty() {
+            head.push_str(&format!(" ({})", about.join(", ")));
+        }
+        let keep = [escape(&report.bundle).into_owned()];
+        push_wrapped_keeping(&mut out, &head, columns, &first, &indent, &keep);
+        for line in bundle_note(report) {
+            push_wrapped(&mut out, &line, columns, &indent, &indent);
+        }
+    }
+    out
 }
 
 /// The end of a batch's table: bundles per verdict, then each failing
 /// check with how many bundles fail it (most first), then the bundles
 /// that fail each check, so a support team sees the common causes first.
-fn write_totals(out: &mut dyn Write, reports: &[BundleReport], color: bool) -> io::Result<()> {
-    writeln!(out)?;
-    writeln!(out, "Totals: {} bundles", reports.len())?;
+fn totals(out: &mut String, reports: &[BundleReport], color: bool) {
+    out.push_str(&format!("\nTotals: {} bundles\n", reports.len()));
     for verdict in VERDICT_ORDER {
         let count = reports.iter().filter(|r| r.verdict == verdict).count();
         if count > 0 {
-            writeln!(out, "  {count:>6} {}", verdict_text(verdict, color))?;
+            let skipped = reports.iter().filter(|r| r.skipped.is_some()).count();
+            let note = if verdict == Verdict::Error && skipped > 0 {
+                format!(" ({skipped} skipped: archives hivetriage does not read)")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "  {count:>6} {}{note}\n",
+                verdict_text(verdict, verdict.as_str(), color)
+            ));
         }
     }
     let failing = failing_checks(reports);
     if failing.is_empty() {
-        return Ok(());
+        return;
     }
-    writeln!(out)?;
-    writeln!(out, "Failing checks:")?;
+    out.push_str("\nFailing checks:\n");
     for (id, bundles) in &failing {
         let noun = if bundles.len() == 1 {
             "bundle fails"
         } else {
             "bundles fail"
         };
-        writeln!(out, "  {} {noun} {id}", bundles.len())?;
+        out.push_str(&format!("  {} {noun} {}\n", bundles.len(), escape(id)));
     }
     for (id, bundles) in &failing {
-        writeln!(out)?;
-        writeln!(out, "Bundles failing {id}:")?;
+        out.push_str(&format!("\nBundles failing {}:\n", escape(id)));
         for bundle in bundles {
-            writeln!(out, "  {bundle}")?;
+            out.push_str(&format!("  {}\n", escape(bundle)));
         }
     }
-    Ok(())
 }
 
 /// Each failing check id with the bundles failing it (in input order),
@@ -222,7 +454,11 @@ mod tests {
 
     fn render(reports: &[BundleReport], color: bool) -> String {
         let mut out = Vec::new();
-        write_table_colored(&mut out, reports, color).unwrap();
+        let style = TableStyle {
+            color,
+            ..TableStyle::default()
+        };
+        write_table_styled(&mut out, reports, style).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -300,12 +536,31 @@ mod tests {
         assert!(!render(&one, false).contains('\x1b'));
         let many = [report(Verdict::Pass), report(Verdict::Error)];
         let colored = render(&many, true);
-        // comfy-table's SGR codes for green and magenta, around the text only.
-        assert!(colored.contains("\x1b[38;5;10mpass\x1b[39m"), "{colored:?}");
-        assert!(
-            colored.contains("\x1b[38;5;13merror\x1b[39m"),
-            "{colored:?}"
-        );
+        assert!(colored.contains("\x1b[1;32mpass\x1b[0m"), "{colored:?}");
+        assert!(colored.contains("\x1b[1;35merror\x1b[0m"), "{colored:?}");
         assert!(!render(&many, false).contains('\x1b'));
+    }
+
+    #[test]
+    fn windows_is_shortened_for_a_column() {
+        let version = |v: &str, sp: Option<&str>, product: Option<&str>| WindowsVersion {
+            current_version: Some(v.to_string()),
+            build: None,
+            service_pack: sp.map(str::to_string),
+            product_name: product.map(str::to_string),
+        };
+        assert_eq!(
+            windows_short(Some(&version("4.0", Some("Service Pack 6a"), None))),
+            "NT 4.0 SP6"
+        );
+        assert_eq!(
+            windows_short(Some(&version(
+                "5.2",
+                Some("Service Pack 2"),
+                Some("Microsoft Windows Server 2003")
+            ))),
+            "Server 2003 SP2"
+        );
+        assert_eq!(windows_short(None), "");
     }
 }

@@ -219,6 +219,131 @@ pub trait Rule: Sync {
     /// Evaluates every check. When the article does not apply to the bundle,
     /// every check is `not_applicable`.
     fn evaluate(&self, views: &Views) -> Vec<CheckResult>;
+    /// The rule's version: changed whenever what its checks decide, or how,
+    /// changes, so a report says which logic produced it.
+    fn version(&self) -> &'static str;
+    /// The few evidence lines the table shows under a check of this rule,
+    /// from the check's `evidence` (everything else stays in the JSON).
+    /// The default is [`generic_key_evidence`]: a rule whose evidence
+    /// follows its conventions needs nothing more; one with structured
+    /// evidence (ACEs, tokens) picks its own lines here, and the table has
+    /// no code of its own for any article.
+    fn key_evidence(&self, check: &CheckResult) -> Vec<KeyEvidence> {
+        generic_key_evidence(&check.evidence, &[])
+    }
+}
+
+/// One line of a check's key evidence in the table: a short label
+/// (`value`, `folder`, `decided by`) and its text, both plain text from
+/// the evidence (the table escapes and wraps them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyEvidence {
+    pub label: String,
+    pub text: String,
+    /// Parts of `text` never to be broken when it is wrapped, beyond what
+    /// the table keeps whole by itself (commands, paths, SIDs): names with
+    /// spaces such as `NT AUTHORITY\Authenticated Users`.
+    pub keep_whole: Vec<String>,
+}
+
+impl KeyEvidence {
+    pub fn new(label: impl Into<String>, text: impl Into<String>) -> KeyEvidence {
+        KeyEvidence {
+            label: label.into(),
+            text: text.into(),
+            keep_whole: Vec::new(),
+        }
+    }
+
+    /// The same line, with these parts of its text kept whole.
+    pub fn keeping(mut self, parts: impl IntoIterator<Item = String>) -> KeyEvidence {
+        self.keep_whole
+            .extend(parts.into_iter().filter(|part| part.contains(' ')));
+        self
+    }
+}
+
+/// The key evidence of a check, as its rule picks it (a check no rule
+/// knows gets the generic pick).
+/// A `problem` line that only repeats the summary is left out.
+pub fn key_evidence(check: &CheckResult) -> Vec<KeyEvidence> {
+    let mut lines = match find_check(&check.id) {
+        Some((rule, _)) => rule.key_evidence(check),
+        None => generic_key_evidence(&check.evidence, &[]),
+    };
+    lines.retain(|line| !(line.label == "problem" && check.summary.contains(&line.text)));
+    lines
+}
+
+/// The generic pick of key evidence, in the evidence's order (`source`,
+/// where the data was read, last), leaving out the fields named in `skip`:
+///
+/// * a registry value read: `value`, `type` and `data` make one line
+///   `value  <name> = <type> <data>`;
+/// * any other string, number or boolean: a line labelled with its field
+///   name (`_` shown as a space), e.g. `pickup folder  C:\x\Pickup`;
+/// * a list of strings or numbers: one line, items joined by `, `;
+/// * objects and lists of objects (ACEs, tokens, snapshots) are left to
+///   the JSON unless the rule picks lines from them itself.
+pub fn generic_key_evidence(evidence: &Evidence, skip: &[&str]) -> Vec<KeyEvidence> {
+    use serde_json::Value;
+    let scalar = |value: &Value| match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(if *flag { "yes" } else { "no" }.to_string()),
+        _ => None,
+    };
+    let registry_value = match (evidence.get("value"), evidence.get("type")) {
+        (Some(Value::String(name)), Some(Value::String(type_name))) => {
+            let data = match evidence.get("data") {
+                Some(Value::Array(items)) => {
+                    let items: Vec<String> = items.iter().filter_map(scalar).collect();
+                    Some(items.join(", "))
+                }
+                Some(other) => scalar(other),
+                None => None,
+            };
+            Some(match data {
+                Some(data) => format!("{name} = {type_name} {data}"),
+                None => format!("{name} ({type_name})"),
+            })
+        }
+        _ => None,
+    };
+    let mut lines = Vec::new();
+    let source = evidence.get("source").filter(|_| !skip.contains(&"source"));
+    for (field, value) in evidence {
+        if skip.contains(&field.as_str()) || field == "source" {
+            continue;
+        }
+        let label = field.replace('_', " ");
+        if registry_value.is_some() && matches!(field.as_str(), "type" | "data") {
+            continue;
+        }
+        if field == "value" {
+            if let Some(text) = &registry_value {
+                lines.push(KeyEvidence::new(label, text.clone()));
+                continue;
+            }
+        }
+        match value {
+            Value::Array(items)
+                if !items.is_empty() && items.iter().all(|i| scalar(i).is_some()) =>
+            {
+                let items: Vec<String> = items.iter().filter_map(scalar).collect();
+                lines.push(KeyEvidence::new(label, items.join(", ")).keeping(items));
+            }
+            other => {
+                if let Some(text) = scalar(other) {
+                    lines.push(KeyEvidence::new(label, text));
+                }
+            }
+        }
+    }
+    if let Some(text) = source.and_then(scalar) {
+        lines.push(KeyEvidence::new("source", text));
+    }
+    lines
 }
 
 /// A bundle's verdict from its checks: fail, else unknown, else
@@ -294,7 +419,37 @@ fn heading_level(line: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_documentation;
+    use super::{KeyEvidence, check_documentation, generic_key_evidence};
+
+    #[test]
+    fn the_generic_pick_joins_a_registry_value_and_shows_scalars_and_lists() {
+        let evidence = serde_json::json!({
+            "source": "Reg/software.hiv",
+            "key": "HKLM\\SOFTWARE\\Microsoft\\Exchange",
+            "value": "Active Messaging Use Exchange",
+            "type": "REG_DWORD",
+            "data": 1,
+            "pickup_folder": "C:\\x\\Pickup",
+            "snapshots_in_bundle": ["C:\\a", "C:\\b"],
+            "token": {"account_sid": "S-1-5-21-1-2-3-1001"},
+            "snapshots": [{"source": "acl/x"}],
+        });
+        let serde_json::Value::Object(evidence) = evidence else {
+            unreachable!()
+        };
+        let lines = generic_key_evidence(&evidence, &[]);
+        assert_eq!(
+            lines,
+            [
+                KeyEvidence::new("key", "HKLM\\SOFTWARE\\Microsoft\\Exchange"),
+                KeyEvidence::new("value", "Active Messaging Use Exchange = REG_DWORD 1"),
+                KeyEvidence::new("pickup folder", "C:\\x\\Pickup"),
+                KeyEvidence::new("snapshots in bundle", "C:\\a, C:\\b"),
+                KeyEvidence::new("source", "Reg/software.hiv"),
+            ]
+        );
+        assert_eq!(generic_key_evidence(&evidence, &["source", "key"]).len(), 3);
+    }
 
     const DOC: &str = "# A: t\n\n## Checks\n\n### A.one\n\nFirst.\n\n```text\n### not a heading\n```\n\n### `A.two`\n\nSecond.\n\n## After\n\nTail.\n";
 

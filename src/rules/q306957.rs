@@ -4,7 +4,7 @@
 
 use super::{
     CheckInfo, CheckResult, CollectionNeeds, DenyFix, Evidence, FixAction, FixData, FolderLocation,
-    FolderNeed, GrantFix, RegistryFix, Rule, Verdict, Views,
+    FolderNeed, GrantFix, KeyEvidence, RegistryFix, Rule, Verdict, Views,
 };
 use crate::acl::rights::{self, FILE_ADD_FILE};
 use crate::acl::{
@@ -14,6 +14,10 @@ use crate::acl::{
 use crate::registry::sam::LocalAccounts;
 use crate::registry::{FoundValue, HiveKind, Lookup, RegistryView, reg_type};
 use serde_json::{Value, json};
+
+// The table's lines of this rule's evidence.
+#[path = "q306957/key_evidence.rs"]
+mod key_evidence;
 
 pub struct Q306957;
 
@@ -85,6 +89,14 @@ impl Rule for Q306957 {
 
     fn collection(&self) -> &'static CollectionNeeds {
         &COLLECTION
+    }
+
+    fn version(&self) -> &'static str {
+        "1"
+    }
+
+    fn key_evidence(&self, check: &CheckResult) -> Vec<KeyEvidence> {
+        key_evidence::key_evidence(check)
     }
 
     fn evaluate(&self, views: &Views) -> Vec<CheckResult> {
@@ -481,14 +493,19 @@ fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
             acl.path
         ),
     };
-    json!({
+    let mut snapshot = json!({
         "source": acl.origin,
         "line": acl.line,
         "path": acl.path,
         "form": acl.form,
         "matched": matched,
         "sddl": acl.sddl,
-    })
+    });
+    // A record its file repeats is read once; say how often it was there.
+    if acl.records > 1 {
+        snapshot["records"] = json!(acl.records);
+    }
+    snapshot
 }
 
 /// A principal's name: well-known, from SAM, or as the snapshot printed it.

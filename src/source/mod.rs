@@ -149,10 +149,16 @@ pub fn sniff(name: &str, prefix: &[u8]) -> Sniffed {
 /// Whether a file holds registry data of its own (used to tell a directory
 /// bundle from a folder of bundles).
 pub fn is_registry_data(name: &str, prefix: &[u8]) -> bool {
-    matches!(
-        sniff(name, prefix),
-        Sniffed::Hive(_) | Sniffed::RegText(_) | Sniffed::Packed(_)
-    )
+    match sniff(name, prefix) {
+        Sniffed::Hive(_) | Sniffed::RegText(_) => true,
+        // A cabinet of several files is a packed bundle (skipped by
+        // discovery), not a repair copy of one hive.
+        Sniffed::Packed(Packing::Cabinet) => {
+            crate::bundle::archives::unread_archive(name, prefix).is_none()
+        }
+        Sniffed::Packed(_) => true,
+        _ => false,
+    }
 }
 
 /// For `dir/SYSTEM.LOG1` returns `dir/SYSTEM`: the hive a log belongs to by

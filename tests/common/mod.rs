@@ -54,3 +54,24 @@ pub fn shared_xz_file(relative: &str) -> Option<Vec<u8>> {
         .unwrap_or_else(|e| panic!("{relative}: xz: {e:?}"));
     Some(out)
 }
+
+/// A JSON report without what differs from run to run (when the analysis
+/// started, how long it took), for comparing runs.
+pub fn without_timing(mut report: serde_json::Value) -> serde_json::Value {
+    if let Some(fields) = report.as_object_mut() {
+        fields.remove("analyzed_at");
+        fields.remove("analysis_ms");
+    }
+    report
+}
+
+/// JSON Lines of reports with [`without_timing`] applied, one line each.
+pub fn jsonl_without_timing(lines: &str) -> Vec<String> {
+    lines
+        .lines()
+        .map(|line| {
+            let report = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            without_timing(report).to_string()
+        })
+        .collect()
+}

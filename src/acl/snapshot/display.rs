@@ -328,7 +328,7 @@ pub(super) fn read(
     lines: &[&str],
     file_form: SnapshotForm,
 ) -> (Vec<FolderAcl>, Vec<SnapshotProblem>) {
-    let mut folders = Vec::new();
+    let mut folders = super::Records::default();
     let mut problems = Vec::new();
     let problem = |line: usize, message: String, folder: Option<&str>| SnapshotProblem {
         origin: origin.to_string(),
@@ -408,7 +408,7 @@ pub(super) fn read(
             Err(bad) => problems.push(bad),
         }
     }
-    (folders, problems)
+    (folders.into_vec(), problems)
 }
 
 /// A drive letter, UNC or rooted path at the start of a text.
@@ -618,6 +618,7 @@ fn read_record(
             group: None,
             dacl: Dacl::Entries(aces),
         },
+        records: 1,
     })
 }
 

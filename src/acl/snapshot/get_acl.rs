@@ -5,7 +5,7 @@
 //! `Path` (or `PSPath`) and `Sddl` are used; `Owner`, `Access`, `Audit`
 //! and the rest are skipped.
 
-use super::{FolderAcl, SnapshotForm, SnapshotProblem, folder_from_sddl, problem};
+use super::{FolderAcl, SnapshotForm, SnapshotProblem, problem};
 
 /// One property: its name, the line it starts on, and its joined value.
 struct Property {
@@ -54,7 +54,7 @@ fn is_path(name: &str) -> bool {
 }
 
 pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<SnapshotProblem>) {
-    let mut folders = Vec::new();
+    let mut folders = super::Records::default();
     let mut problems = Vec::new();
     let mut record: Vec<Property> = Vec::new();
     for (index, raw) in lines.iter().enumerate() {
@@ -102,14 +102,14 @@ pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<Snapsho
         }
     }
     finish(origin, &mut record, &mut folders, &mut problems);
-    (folders, problems)
+    (folders.into_vec(), problems)
 }
 
 /// Turns one object's properties into a folder ACL (or a problem).
 fn finish(
     origin: &str,
     record: &mut Vec<Property>,
-    folders: &mut Vec<FolderAcl>,
+    folders: &mut super::Records,
     problems: &mut Vec<SnapshotProblem>,
 ) {
     let properties = std::mem::take(record);
@@ -143,14 +143,14 @@ fn finish(
                 problems.push(problem(origin, path.line, "empty Path".into()));
                 return;
             }
-            match folder_from_sddl(
+            match folders.push_sddl(
                 origin,
                 path.line,
                 folder_path,
                 SnapshotForm::GetAclList,
                 sddl.value.trim(),
             ) {
-                Ok(folder) => folders.push(folder),
+                Ok(()) => {}
                 Err(mut bad) => {
                     bad.line = Some(sddl.line);
                     problems.push(bad);

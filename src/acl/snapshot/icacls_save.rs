@@ -2,10 +2,10 @@
 //! ran, e.g. `Pickup` or `imcdata\Pickup`) then its SDDL line, repeated.
 //! The SDDL line usually holds only the DACL (`D:AI(...)`).
 
-use super::{FolderAcl, SnapshotForm, SnapshotProblem, folder_from_sddl, looks_like_sddl, problem};
+use super::{FolderAcl, SnapshotForm, SnapshotProblem, looks_like_sddl, problem};
 
 pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<SnapshotProblem>) {
-    let mut folders = Vec::new();
+    let mut folders = super::Records::default();
     let mut problems = Vec::new();
     // The name line waiting for its SDDL line: (1-based line, name).
     let mut pending: Option<(usize, &str)> = None;
@@ -23,8 +23,8 @@ pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<Snapsho
             )),
             None => pending = Some((number, line)),
             Some((name_line, name)) if looks_like_sddl(line) => {
-                match folder_from_sddl(origin, name_line, name, SnapshotForm::IcaclsSave, line) {
-                    Ok(folder) => folders.push(folder),
+                match folders.push_sddl(origin, name_line, name, SnapshotForm::IcaclsSave, line) {
+                    Ok(()) => {}
                     // The SDDL line is the faulty one: name it.
                     Err(mut bad) => {
                         bad.line = Some(number);
@@ -50,5 +50,5 @@ pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<Snapsho
             format!("name {name:?} at the end of the file has no SDDL line"),
         ));
     }
-    (folders, problems)
+    (folders.into_vec(), problems)
 }

@@ -1,6 +1,6 @@
 //! `<path><TAB><SDDL>` lines, as support scripts write them.
 
-use super::{FolderAcl, SnapshotForm, SnapshotProblem, folder_from_sddl, looks_like_sddl, problem};
+use super::{FolderAcl, SnapshotForm, SnapshotProblem, looks_like_sddl, problem};
 
 /// The first filled line is `<something><TAB><SDDL>`.
 pub(super) fn looks_like(first_line: &str) -> bool {
@@ -15,7 +15,7 @@ fn is_header(second_column: &str) -> bool {
 }
 
 pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<SnapshotProblem>) {
-    let mut folders = Vec::new();
+    let mut folders = super::Records::default();
     let mut problems = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let number = index + 1;
@@ -42,16 +42,16 @@ pub(super) fn read(origin: &str, lines: &[&str]) -> (Vec<FolderAcl>, Vec<Snapsho
             problems.push(problem(origin, number, "empty path before the TAB".into()));
             continue;
         }
-        match folder_from_sddl(
+        match folders.push_sddl(
             origin,
             number,
             path,
             SnapshotForm::TabSeparated,
             sddl.trim(),
         ) {
-            Ok(folder) => folders.push(folder),
+            Ok(()) => {}
             Err(bad) => problems.push(bad),
         }
     }
-    (folders, problems)
+    (folders.into_vec(), problems)
 }
