@@ -8,6 +8,7 @@ mod csv;
 pub mod fix_files;
 mod markdown;
 pub mod reg_query;
+pub mod remediation;
 mod table;
 
 pub use csv::{write_csv, write_csv_header, write_csv_rows};

@@ -130,11 +130,23 @@ fn write_many(out: &mut dyn Write, reports: &[BundleReport], color: bool) -> io:
             .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Unknown))
             .map(|c| format!("{} ({})", c.id, c.verdict))
             .collect();
-        let note = if report.verdict == Verdict::Error {
+        let mut note = if report.verdict == Verdict::Error {
             report.errors.first().cloned().unwrap_or_default()
         } else {
             open.join(", ")
         };
+        // A verdict from a hive read without its logs' changes is marked,
+        // so it never looks like a clean one.
+        if report
+            .checks
+            .iter()
+            .any(|c| c.evidence.contains_key("hive_logs_not_applied"))
+        {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str("stale data: hive logs not applied");
+        }
         summary.add_row(vec![
             Cell::new(&report.bundle),
             verdict_cell(report.verdict, color),
@@ -239,6 +251,7 @@ mod tests {
                 evidence: Default::default(),
                 remediation: None,
                 fix: Vec::new(),
+                remediation_forms: Vec::new(),
             })
             .collect();
         report.verdict = if checks.iter().any(|(_, v)| *v == Verdict::Fail) {
