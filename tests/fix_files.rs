@@ -585,7 +585,11 @@ fn a_batch_of_bundle_zips_gets_readable_folders() {
 fn an_earlier_runs_files_are_never_replaced_silently() {
     let work = tempfile::tempdir().unwrap();
     let bundle = work.path().join("case.zip");
-    std::fs::write(&bundle, std::fs::read(sample_path("no-add-permission.zip")).unwrap()).unwrap();
+    std::fs::write(
+        &bundle,
+        std::fs::read(sample_path("no-add-permission.zip")).unwrap(),
+    )
+    .unwrap();
     let fix_cmd = work.path().join("fixes/EXCH01-case/fix.cmd");
 
     let (status, stderr) = run_in(work.path(), "fixes", &[], &["case.zip"]);
@@ -619,9 +623,15 @@ fn an_earlier_runs_files_are_never_replaced_silently() {
     std::fs::write(&notes, "mine").unwrap();
     let (status, stderr) = run_in(work.path(), "fixes", &["--force"], &["case.zip"]);
     assert_eq!(status, 0, "{stderr}");
-    assert!(stderr.contains("removed") && stderr.contains("no longer needs it"), "{stderr}");
+    assert!(
+        stderr.contains("removed") && stderr.contains("no longer needs it"),
+        "{stderr}"
+    );
     assert!(!fix_cmd.exists());
-    assert!(!fix_cmd.parent().unwrap().exists(), "the emptied folder goes too");
+    assert!(
+        !fix_cmd.parent().unwrap().exists(),
+        "the emptied folder goes too"
+    );
     assert!(notes.exists(), "nothing it did not write is removed");
 }
 
@@ -635,7 +645,11 @@ fn files_hivetriage_did_not_write_are_never_touched() {
     .unwrap();
     let folder = work.path().join("fixes/EXCH01-case");
     std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(folder.join("fix.cmd"), "@echo off\r\nrem someone else's\r\n").unwrap();
+    std::fs::write(
+        folder.join("fix.cmd"),
+        "@echo off\r\nrem someone else's\r\n",
+    )
+    .unwrap();
     for extra in [&[][..], &["--force"][..]] {
         let (status, stderr) = run_in(work.path(), "fixes", extra, &["case.zip"]);
         assert_eq!(status, 2, "{extra:?}: {stderr}");

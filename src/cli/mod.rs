@@ -62,7 +62,7 @@ pub enum Command {
         hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
         hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n  \
         hivetriage analyze --format jsonl --shard 2/4 --timeout-per-bundle 60 incoming/   (the 2nd of 4 shares)\n  \
-        hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/no-add-permission/fix.cmd)\n\n\
+        hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/EXCH01-no-add-permission/fix.cmd)\n\n\
         Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
         3 nothing fails but something is unknown or a bundle could not be read; 2 bad usage or\n\
         no input could be opened at all.")]

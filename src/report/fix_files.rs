@@ -302,8 +302,8 @@ fn fix_cmd(report: &BundleReport, failing: &[&CheckResult]) -> Option<String> {
         lines.push(String::new());
         if platforms.len() > 1 {
             lines.push(format!(":form{}", index + 1));
+            lines.extend(rem(&format!("{}.", platform.windows)));
         }
-        lines.extend(rem(&format!("For {}.", platform.windows)));
         if uses_fix_reg(index) {
             lines.push("if not exist \"fix.reg\" goto nofixreg".to_string());
         }

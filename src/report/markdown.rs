@@ -140,7 +140,14 @@ fn write_open_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> 
 /// be copied whole), then the files it reads and how to undo it.
 fn write_form(out: &mut dyn Write, form: &RemediationForm) -> io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "**Fix on {}:**", escape(&form.windows))?;
+    if form
+        .windows
+        .starts_with(super::remediation::UNKNOWN_VERSION)
+    {
+        writeln!(out, "**Fix, {}:**", escape(&form.windows))?;
+    } else {
+        writeln!(out, "**Fix on {}:**", escape(&form.windows))?;
+    }
     writeln!(out)?;
     for (number, step) in form.steps.iter().enumerate() {
         let marker = format!("{}. ", number + 1);

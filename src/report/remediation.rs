@@ -128,6 +128,10 @@ pub struct Platform {
     pub registry: RegistryTool,
 }
 
+/// How a form for an unknown Windows version begins.
+pub const UNKNOWN_VERSION: &str =
+    "Windows version unknown (the bundle's SOFTWARE hive does not say)";
+
 /// The forms a fix takes for a server: one for a known Windows version;
 /// when it is unknown, one for servers with icacls and one any Windows from
 /// NT 4.0 on can run.
@@ -144,17 +148,16 @@ pub fn platforms(windows: Option<&WindowsVersion>) -> Vec<Platform> {
         }],
         _ => vec![
             Platform {
-                windows: "Windows version unknown (the bundle's SOFTWARE hive does not say): \
-                          this form is for Windows Server 2003 SP2, Vista / Server 2008 and \
-                          later, where %SystemRoot%\\system32\\icacls.exe exists"
-                    .to_string(),
+                windows: format!(
+                    "{UNKNOWN_VERSION}; this form is for servers with icacls \
+                     (%SystemRoot%\\system32\\icacls.exe): Windows Server 2003 SP2, \
+                     Vista / Server 2008 and later"
+                ),
                 acl: AclTool::Icacls,
                 registry: RegistryTool::RegAdd,
             },
             Platform {
-                windows: "Windows version unknown (the bundle's SOFTWARE hive does not say): \
-                          this form runs on any Windows from NT 4.0 on"
-                    .to_string(),
+                windows: format!("{UNKNOWN_VERSION}; this form runs on any Windows from NT 4.0 on"),
                 acl: AclTool::CaclsWithoutWrite,
                 registry: RegistryTool::RegeditImport,
             },
@@ -194,7 +197,11 @@ pub fn remediation_text(forms: &[RemediationForm]) -> Option<String> {
     const INDENT: &str = "     ";
     let mut blocks = Vec::new();
     for form in forms {
-        let mut lines = vec![format!("On {}:", form.windows)];
+        let mut lines = vec![if form.windows.starts_with(UNKNOWN_VERSION) {
+            format!("{}:", form.windows)
+        } else {
+            format!("On {}:", form.windows)
+        }];
         for (number, step) in form.steps.iter().enumerate() {
             lines.push(format!("{}. {}", number + 1, step.text));
             lines.extend(step.commands.iter().map(|c| format!("{INDENT}{c}")));
