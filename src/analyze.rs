@@ -98,6 +98,29 @@ struct LoadedHive {
     hive: Arc<HiveFile>,
     /// Expanded from a compressed file (an NT 4.0 repair copy).
     packing: Option<Packing>,
+    /// Why the hive may lack changes its transaction logs hold.
+    stale: Option<String>,
+}
+
+/// Why a hive just opened may be out of date: it is still dirty (no log
+/// could be applied), or its log replay stopped early. `None` when it is
+/// whole.
+fn stale_reason(hive: &HiveFile, warnings: &[String]) -> Option<String> {
+    let dirty = hive.header().is_dirty();
+    warnings
+        .iter()
+        .find(|warning| {
+            (dirty && warning.contains("dirty hive")) || warning.contains("recovery stopped")
+        })
+        .cloned()
+        .or_else(|| {
+            dirty.then(|| {
+                format!(
+                    "{}: dirty hive: changes still in its transaction logs are missing",
+                    hive.origin()
+                )
+            })
+        })
 }
 
 /// An entry to read whole: from the bundle, or already expanded from a
@@ -187,12 +210,15 @@ pub fn evaluate(loaded: LoadedBundle, options: &AnalyzeOptions) -> BundleReport 
         .iter()
         .flat_map(|rule| rule.evaluate(&views))
         .collect();
+    let mut checks = checks;
+    let windows = WindowsVersion::from_registry(&loaded.registry);
+    crate::report::remediation::fill_remediation(&mut checks, windows.as_ref());
     let control_set = loaded
         .registry
         .hive(HiveKind::System)
         .and_then(|_| loaded.registry.control_set().name);
     BundleReport {
-        windows: WindowsVersion::from_registry(&loaded.registry),
+        windows,
         verdict: rules::bundle_verdict(&checks),
         computer_name: loaded.registry.computer_name(),
         control_set,
@@ -389,6 +415,7 @@ pub fn load_bundle_needing(
     // bounded look; a dirty one or one with logs is read whole, since its
     // first bytes may be out of date and its logs are to be reported on.
     let mut loaded = Vec::new();
+    let mut damaged_hives: Vec<(HiveKind, String)> = Vec::new();
     let mut passed_over_kinds = Vec::new();
     let max_hive_len = usize::try_from(limits.max_entry_size).unwrap_or(usize::MAX);
     for candidate in hive_entries {
@@ -452,6 +479,7 @@ pub fn load_bundle_needing(
         }
         match opened {
             Ok((hive, warnings)) => {
+                let stale = stale_reason(&hive, &warnings);
                 errors.extend(warnings);
                 let identification = hive.identify(name);
                 loaded.push(LoadedHive {
@@ -460,9 +488,18 @@ pub fn load_bundle_needing(
                     reason: identification.reason,
                     hive: Arc::new(hive),
                     packing,
+                    stale,
                 });
             }
             Err(error) => {
+                // Named for what it seems to be, so checks that need that
+                // hive say it is damaged, not absent.
+                if let Some(kind) = candidate
+                    .named_kind
+                    .or_else(|| crate::registry::kind_from_entry_name(name))
+                {
+                    damaged_hives.push((kind, error.to_string()));
+                }
                 errors.push(error.to_string());
                 sources.push(source_entry(
                     name,
@@ -481,6 +518,9 @@ pub fn load_bundle_needing(
         .collect();
     let (mut registry, mut hives) = build_registry(loaded, &mut sources, &mut errors);
     hives.sort_by(|a, b| a.entry.cmp(&b.entry));
+    for (kind, reason) in damaged_hives {
+        registry.note_damaged(kind, reason);
+    }
 
     // Registry text: used for the kinds without a hive, merged in name order.
     text_entries.sort_by(|a, b| entries[a.0.index].name.cmp(&entries[b.0.index].name));
@@ -787,6 +827,9 @@ fn build_registry(
                 None => kind.name().to_string(),
             };
             sources.push(source_entry(&hive.entry, SourceKind::Hive, detail));
+            if let Some(stale) = &hive.stale {
+                registry.note_stale(kind, stale.clone());
+            }
             registry.add(kind, Box::new(Arc::clone(&hive.hive)) as Box<dyn HiveData>);
         } else {
             let names: Vec<&str> = hives_of_kind.iter().map(|h| h.entry.as_str()).collect();

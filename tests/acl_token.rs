@@ -102,9 +102,31 @@ fn token_without_sam_or_account() {
     let token = Token::anonymous("IUSR_EXCH01", None);
     assert_eq!(token.account_sid, None);
     assert_eq!(token.groups.len(), 3);
-    assert_eq!(token.unknown.len(), 2, "{:?}", token.unknown);
+    assert_eq!(token.unknown.len(), 4, "{:?}", token.unknown);
     assert!(token.unknown[0].contains("SID") && token.unknown[0].contains("no SAM"));
     assert!(token.unknown[1].contains("local groups"));
+    // Without a SAM, Users (which lists INTERACTIVE from Windows 2000 on)
+    // and Guests (where IIS setup puts IUSR_<computer>) may hold the
+    // account; every other alias is assumed not to, and the token says so.
+    let open: Vec<(Option<&str>, Option<String>)> = token
+        .unknown_groups
+        .iter()
+        .map(|u| (u.name.as_deref(), u.sid.as_ref().map(|s| s.to_string())))
+        .collect();
+    assert_eq!(
+        open,
+        [
+            (Some("BUILTIN\\Users"), Some("S-1-5-32-545".to_string())),
+            (Some("BUILTIN\\Guests"), Some("S-1-5-32-546".to_string()))
+        ]
+    );
+    assert!(token.unknown[2].contains("BUILTIN\\Users") && token.unknown[2].contains("no SAM"));
+    assert_eq!(token.assumed.len(), 1);
+    assert!(
+        token.assumed[0].contains("no local group other than"),
+        "{:?}",
+        token.assumed
+    );
 
     let accounts = sam();
     let token = Token::anonymous("IUSR_OTHER", Some(&accounts));
@@ -112,7 +134,16 @@ fn token_without_sam_or_account() {
     assert_eq!(token.groups.len(), 3);
     assert_eq!(token.unknown.len(), 1);
     assert!(
-        token.unknown[0].contains("IUSR_OTHER") && token.unknown[0].contains("no such account")
+        token.unknown[0].contains("the SAM has no account IUSR_OTHER"),
+        "{:?}",
+        token.unknown
+    );
+    // A domain account is not looked for in the local SAM.
+    let token = Token::anonymous("CONTOSO\\IUSR_WEB", Some(&accounts));
+    assert!(
+        token.unknown[0].contains("not a local account"),
+        "{:?}",
+        token.unknown
     );
 
     let mut no_machine_sid = sam();

@@ -164,11 +164,21 @@ fn active_messaging_passes_fails_and_is_unknown() {
         let (_, report) = analyze_scenario(&scenario, &[]);
         assert_eq!(verdict(&report, AM), want, "{spec:?}");
         if want == "fail" {
-            let fix = check(&report, AM)["remediation"].as_str().unwrap();
+            // The sample server runs NT 4.0: no reg.exe, so a REGEDIT4 file
+            // imported with regedit (tests/remediation_per_windows.rs covers
+            // the other versions).
+            let am = check(&report, AM);
+            let fix = am["remediation"].as_str().unwrap();
             assert_eq!(
-                fix,
-                r#"reg add "HKLM\SOFTWARE\Microsoft\Exchange" /v "Active Messaging Use Exchange" /t REG_DWORD /d 1 /f"#
+                am["remediation_forms"][0]["commands"],
+                serde_json::json!(["regedit /s fix.reg"])
             );
+            assert!(fix.contains("regedit /s fix.reg"), "{fix}");
+            assert!(
+                fix.contains("\"Active Messaging Use Exchange\"=dword:00000001"),
+                "{fix}"
+            );
+            assert!(!fix.contains("reg add"), "{fix}");
         }
     }
     let no_software = Scenario {
@@ -232,13 +242,17 @@ fn pickup_acl_passes_fails_and_is_unknown() {
     );
     assert_eq!(verdict(&fail, ACL), "fail");
     let fix = check(&fail, ACL)["remediation"].as_str().unwrap();
+    // NT 4.0 has no icacls, and its cacls cannot grant Add alone: the
+    // article's Explorer steps, after saving the ACL.
+    assert!(fix.starts_with("On Windows NT 4.0"), "{fix}");
+    assert!(!fix.contains("icacls"), "{fix}");
     assert!(
         fix.contains(
-            r#"icacls "C:\exchsrvr\imcdata\Pickup" /grant "EXCH01\IUSR_EXCH01:(AD,WD,X)""#
+            r#"if not exist "Pickup-acl-before.txt" cacls "C:\exchsrvr\imcdata\Pickup" > "Pickup-acl-before.txt""#
         ),
         "{fix}"
     );
-    assert!(fix.contains("Windows NT 4.0"), "{fix}");
+    assert!(fix.contains("Type of Access: Add"), "{fix}");
 
     let no_snapshot = Scenario {
         snapshots: Vec::new(),

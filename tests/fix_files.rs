@@ -136,15 +136,17 @@ fn failing_samples_get_fix_files_and_passing_ones_nothing() {
     assert_eq!(
         files_under(dir.path()),
         [
-            "active-messaging-off/fix.reg",
-            "guests-denied/fix.cmd",
-            "no-add-permission/fix.cmd",
-            "no-imc-rootdir/fix.reg",
+            "EXCH01-active-messaging-off/fix.cmd",
+            "EXCH01-active-messaging-off/fix.reg",
+            "EXCH01-guests-denied/fix.cmd",
+            "EXCH01-no-add-permission/fix.cmd",
+            "EXCH01-no-imc-rootdir/fix.cmd",
+            "EXCH01-no-imc-rootdir/fix.reg",
         ]
     );
     assert!(
-        stderr.contains("no-add-permission/fix.cmd")
-            || stderr.contains(r"no-add-permission\fix.cmd"),
+        stderr.contains("EXCH01-no-add-permission/fix.cmd")
+            || stderr.contains(r"EXCH01-no-add-permission\fix.cmd"),
         "{stderr}"
     );
     for file in files_under(dir.path()) {
@@ -164,17 +166,30 @@ fn failing_samples_get_fix_files_and_passing_ones_nothing() {
 fn fix_cmd_names_the_exact_folder_and_account() {
     let dir = tempfile::tempdir().unwrap();
     run_fix_dir(&[&sample_path("no-add-permission.zip")], dir.path());
-    let cmd = std::fs::read_to_string(dir.path().join("no-add-permission/fix.cmd")).unwrap();
+    let cmd = std::fs::read_to_string(dir.path().join("EXCH01-no-add-permission/fix.cmd")).unwrap();
     assert!(cmd.starts_with("@echo off\r\n"), "{cmd}");
     assert!(cmd.contains(r"C:\exchsrvr\imcdata\Pickup"), "{cmd}");
     assert!(cmd.contains(r"EXCH01\IUSR_EXCH01"), "{cmd}");
     // NT 4.0: no icacls, and cacls' C would grant too much; Explorer steps.
     assert!(!cmd.contains("icacls"), "{cmd}");
     assert!(!cmd.contains("/G "), "{cmd}");
+    // The comments, unwrapped, hold the article's steps.
+    let comments = cmd.replace("\r\nrem ", " ");
     assert!(
-        cmd.contains("rem 3. Click the Security tab, and then click Permissions."),
+        comments.contains("click the Security tab, and then click Permissions"),
         "{cmd}"
     );
+    assert!(
+        cmd.contains("echo To do by hand: Q306957.pickup-acl step 2"),
+        "{cmd}"
+    );
+    // The ACL is saved before anything changes, and the comments say how
+    // to undo.
+    let save = cmd
+        .find("if not exist \"Pickup-acl-before.txt\" cacls \"C:\\exchsrvr\\imcdata\\Pickup\" > \"Pickup-acl-before.txt\"\r\n")
+        .expect("the ACL is saved");
+    assert!(save < cmd.find("To do by hand").unwrap(), "{cmd}");
+    assert!(cmd.contains("rem To undo:"), "{cmd}");
     assert!(cmd.contains(r#"if /i not "%COMPUTERNAME%"=="EXCH01" goto wrongcomputer"#));
 }
 
@@ -222,16 +237,22 @@ fn the_acl_command_follows_the_servers_windows_version() {
         w2k3sp2.replace("\r\n", "\n")
     );
 
+    // Unknown: both forms, the icacls one where icacls exists.
     report.windows = None;
     let unknown = cmd_for(&report);
     assert!(
-        unknown.contains("if exist \"%SystemRoot%\\system32\\icacls.exe\" icacls "),
+        unknown.contains("if exist \"%SystemRoot%\\system32\\icacls.exe\" goto form1\r\n"),
         "{unknown}"
+    );
+    let form1 = &unknown[unknown.find("\r\n:form1\r\n").unwrap()..];
+    let form2 = &unknown[unknown.find("\r\n:form2\r\n").unwrap()..];
+    assert!(
+        form1.contains("\r\nicacls \"C:\\exchsrvr\\imcdata\\Pickup\" /remove:d *S-1-5-32-546\r\n")
     );
     assert!(
-        unknown.contains("if not exist \"%SystemRoot%\\system32\\icacls.exe\" echo "),
-        "{unknown}"
+        form2.contains("\r\ncacls \"C:\\exchsrvr\\imcdata\\Pickup\" /E /R \"BUILTIN\\Guests\"\r\n")
     );
+    assert!(!form2[..form2.find("goto end").unwrap()].contains("icacls"));
 }
 
 #[test]
@@ -253,7 +274,11 @@ fn hostile_bundle_names_stay_inside_the_fix_dir() {
     assert_eq!(status, 1, "{stderr}");
     assert_eq!(
         files_under(&fix_dir),
-        ["_con/fix.cmd", "a_b_c/fix.cmd", "bundle/fix.cmd"]
+        [
+            "EXCH01-_con/fix.cmd",
+            "EXCH01-a_b_c/fix.cmd",
+            "EXCH01-bundle/fix.cmd"
+        ]
     );
     assert_eq!(
         files_under(outer.path()).len(),
@@ -366,8 +391,8 @@ fn analyze_with(file_name: &str, settings: &[RegSetting]) -> BundleReport {
 fn written_fix(file_name: &str) -> FixFiles {
     let dir = tempfile::tempdir().unwrap();
     run_fix_dir(&[&sample_path(file_name)], dir.path());
-    let stem = file_name.trim_end_matches(".zip");
-    let read = |name: &str| std::fs::read_to_string(dir.path().join(stem).join(name)).ok();
+    let stem = format!("EXCH01-{}", file_name.trim_end_matches(".zip"));
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(&stem).join(name)).ok();
     FixFiles {
         reg: read("fix.reg"),
         cmd: read("fix.cmd"),
@@ -461,7 +486,9 @@ fn applying_the_acl_fix_turns_pickup_acl_to_pass() {
                     granted += 1;
                     aces.push(format!("(A;CI;0x{:x};;;{})", grant.rights, iusr_sid()));
                 }
-                FixAction::SetRegistryValue(_) => panic!("no registry change for an ACL"),
+                FixAction::SetRegistryValue(_) | FixAction::ByHand(_) => {
+                    panic!("no registry change or manual step for an ACL")
+                }
             }
         }
         assert_eq!(granted, 1, "{file_name}: one grant");
@@ -513,4 +540,123 @@ fn the_grant_alone_does_not_fix_a_deny() {
         )
     };
     assert_eq!(verdict(&report(&only_grant), ACL), Verdict::Fail);
+}
+
+// ------------------------------------------------------- earlier runs
+
+/// `analyze --fix-dir DIR [extra] inputs` from `cwd`: (status, stderr).
+fn run_in(cwd: &Path, dir: &str, extra: &[&str], inputs: &[&str]) -> (i32, String) {
+    let output = Command::cargo_bin("hivetriage")
+        .unwrap()
+        .current_dir(cwd)
+        .args(["analyze", "--format", "json", "--fix-dir", dir])
+        .args(extra)
+        .args(inputs)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_batch_of_bundle_zips_gets_readable_folders() {
+    let work = tempfile::tempdir().unwrap();
+    let failing = sample_scenario("no-add-permission.zip");
+    for (case, computer) in [("4711", "EXCH01"), ("4712", "WEB02")] {
+        let scenario = Scenario {
+            computer_name: Some(computer.into()),
+            ..failing.clone()
+        };
+        let folder = work.path().join("cases").join(case);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("bundle.zip"), scenario.zip()).unwrap();
+    }
+    let (status, stderr) = run_in(work.path(), "fixes", &[], &["cases"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(
+        files_under(&work.path().join("fixes")),
+        ["EXCH01-4711-bundle/fix.cmd", "WEB02-4712-bundle/fix.cmd"]
+    );
+}
+
+#[test]
+fn an_earlier_runs_files_are_never_replaced_silently() {
+    let work = tempfile::tempdir().unwrap();
+    let bundle = work.path().join("case.zip");
+    std::fs::write(
+        &bundle,
+        std::fs::read(sample_path("no-add-permission.zip")).unwrap(),
+    )
+    .unwrap();
+    let fix_cmd = work.path().join("fixes/EXCH01-case/fix.cmd");
+
+    let (status, stderr) = run_in(work.path(), "fixes", &[], &["case.zip"]);
+    assert_eq!(status, 1, "{stderr}");
+    let first = std::fs::read_to_string(&fix_cmd).unwrap();
+
+    // A second run refuses, names the file, and changes nothing.
+    let edited = first.replace("@echo off\r\n", "@echo off\r\nrem edited by hand\r\n");
+    std::fs::write(&fix_cmd, &edited).unwrap();
+    let (status, stderr) = run_in(work.path(), "fixes", &[], &["case.zip"]);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(
+        stderr.contains("files from an earlier run are there") && stderr.contains("fix.cmd"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&fix_cmd).unwrap(), edited);
+
+    // --force replaces it.
+    let (status, stderr) = run_in(work.path(), "fixes", &["--force"], &["case.zip"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&fix_cmd).unwrap(), first);
+
+    // The bundle now passes: its old fix is stale. Without --force that is
+    // refused too; with it the fix and its folder go, and nothing else.
+    std::fs::write(&bundle, std::fs::read(sample_path("healthy.zip")).unwrap()).unwrap();
+    let (status, stderr) = run_in(work.path(), "fixes", &[], &["case.zip"]);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(fix_cmd.exists());
+    let notes = work.path().join("fixes/notes.txt");
+    std::fs::write(&notes, "mine").unwrap();
+    let (status, stderr) = run_in(work.path(), "fixes", &["--force"], &["case.zip"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(
+        stderr.contains("removed") && stderr.contains("no longer needs it"),
+        "{stderr}"
+    );
+    assert!(!fix_cmd.exists());
+    assert!(
+        !fix_cmd.parent().unwrap().exists(),
+        "the emptied folder goes too"
+    );
+    assert!(notes.exists(), "nothing it did not write is removed");
+}
+
+#[test]
+fn files_hivetriage_did_not_write_are_never_touched() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("case.zip"),
+        std::fs::read(sample_path("no-add-permission.zip")).unwrap(),
+    )
+    .unwrap();
+    let folder = work.path().join("fixes/EXCH01-case");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("fix.cmd"),
+        "@echo off\r\nrem someone else's\r\n",
+    )
+    .unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let (status, stderr) = run_in(work.path(), "fixes", extra, &["case.zip"]);
+        assert_eq!(status, 2, "{extra:?}: {stderr}");
+        assert!(stderr.contains("hivetriage did not write it"), "{stderr}");
+        assert_eq!(
+            std::fs::read_to_string(folder.join("fix.cmd")).unwrap(),
+            "@echo off\r\nrem someone else's\r\n"
+        );
+    }
 }

@@ -142,7 +142,23 @@ fn assert_renders_cleanly(reports: &[BundleReport]) -> Rendered {
                         .any(|(l, t)| *l == HeadingLevel::H2 && *t == wanted),
                     "no '## {wanted}'\n{text}"
                 );
-                fixes.extend(check.remediation.clone());
+                if check.remediation_forms.is_empty() {
+                    fixes.extend(check.remediation.clone());
+                }
+                // Per form: each step's commands, the files, each undo
+                // step's commands, every one a code block of its own.
+                for form in &check.remediation_forms {
+                    let steps = form.steps.iter().map(|s| s.commands.join("\n"));
+                    let files = form.files.iter().map(|f| f.lines.join("\n"));
+                    let undo = form.undo.iter().map(|s| s.commands.join("\n"));
+                    fixes.extend(
+                        steps
+                            .chain(files)
+                            .chain(undo)
+                            .filter(|block| !block.is_empty())
+                            .map(|block| block.trim_end_matches('\n').to_string()),
+                    );
+                }
             } else {
                 assert!(
                     rendered.text.contains(&check.summary),
@@ -242,6 +258,7 @@ fn hostile_report() -> BundleReport {
                 evidence,
                 remediation: Some(fix.into()),
                 fix: Vec::new(),
+                remediation_forms: Vec::new(),
             },
             CheckResult {
                 id: "Q306957.active-messaging".into(),
@@ -250,6 +267,7 @@ fn hostile_report() -> BundleReport {
                 evidence: Evidence::new(),
                 remediation: None,
                 fix: Vec::new(),
+                remediation_forms: Vec::new(),
             },
         ],
         windows: None,

@@ -51,34 +51,41 @@ const INPUTS: [(&str, &str); 3] = [
     ("samples", "batch"),
 ];
 
-/// Every command of every fix (the units holding a `/switch`).
+/// Every command of every fix, as the check's remediation forms give them
+/// (steps and undo): what an engineer pastes.
 fn commands(reports: &[BundleReport]) -> Vec<String> {
     reports
         .iter()
         .flat_map(|r| &r.checks)
-        .filter_map(|c| c.remediation.as_deref())
-        .flat_map(str::lines)
-        .flat_map(units)
-        .filter(|unit| unit.split(' ').any(|w| w.starts_with('/') && w.len() > 1))
+        .flat_map(|c| &c.remediation_forms)
+        .flat_map(|form| form.steps.iter().chain(&form.undo))
+        .flat_map(|step| step.commands.iter().cloned())
         .collect()
 }
 
 fn check_layout(what: &str, text: &str, columns: usize, reports: &[BundleReport]) {
+    let commands = commands(reports);
     for line in text.lines() {
         if width(line) > columns {
             let content = line.trim_start();
-            assert_eq!(
-                units(content).len(),
-                1,
+            // A command stays whole on a line of its own (the terminal
+            // folds it); anything else wider than the line is one unit
+            // that cannot be broken (a path, a SID).
+            assert!(
+                commands.iter().any(|c| c == content) || units(content).len() == 1,
                 "{what}: a line wider than {columns} columns that could have been wrapped:\n{line}"
             );
         }
     }
     if reports.len() == 1 {
-        for command in commands(reports) {
+        assert!(
+            reports[0].verdict != hivetriage::rules::Verdict::Fail || !commands.is_empty(),
+            "{what}: a failing bundle whose fix has no command"
+        );
+        for command in &commands {
             assert!(
-                text.lines().any(|line| line.contains(&command)),
-                "{what}: the command is not whole on one line: {command}\n{text}"
+                text.lines().any(|line| line.trim_start() == command),
+                "{what}: the command is not whole on a line of its own: {command}\n{text}"
             );
         }
     }

@@ -37,6 +37,24 @@ pub fn split_domain(name: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// An account name as a person gives it (`--anonymous-account`,
+/// `acl --account`): `.\name` and `COMPUTER\name` (this machine's name,
+/// any case) both mean the local account `name`, as Windows tools take
+/// them; any other `DOMAIN\name` is kept whole (an account the local SAM
+/// cannot hold). An empty domain (`\name`) counts as local too.
+pub fn local_account_name(given: &str, computer_name: Option<&str>) -> String {
+    match split_domain(given) {
+        (Some(domain), bare)
+            if domain.is_empty()
+                || domain == "."
+                || computer_name.is_some_and(|computer| names_equal(domain, computer.trim())) =>
+        {
+            bare.to_string()
+        }
+        _ => given.trim().to_string(),
+    }
+}
+
 /// Whether a name is qualified by an authority (`NT AUTHORITY\...`,
 /// `BUILTIN\...`) rather than a computer or domain.
 pub fn is_authority_name(name: &str) -> bool {

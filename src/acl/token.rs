@@ -70,8 +70,14 @@ pub struct Token {
     pub groups: Vec<TokenMember>,
     /// Parts of the token that could not be established, in words.
     pub unknown: Vec<String>,
-    /// Groups whose membership is unknown (damaged SAM records).
+    /// Groups whose membership is unknown (damaged SAM records; without a
+    /// SAM, BUILTIN\Users and BUILTIN\Guests).
     pub unknown_groups: Vec<UnknownMembership>,
+    /// What the token takes for granted about parts nothing in the bundle
+    /// shows, in words (without a SAM: that no other local group holds the
+    /// account).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<String>,
 }
 
 impl Token {
@@ -83,6 +89,7 @@ impl Token {
             groups: Vec::new(),
             unknown: Vec::new(),
             unknown_groups: Vec::new(),
+            assumed: Vec::new(),
         };
         match accounts {
             None => {
@@ -92,6 +99,7 @@ impl Token {
                 token.unknown.push(format!(
                     "the local groups of {account_name} (the bundle has no SAM hive)"
                 ));
+                token.add_memberships_without_sam();
             }
             Some(accounts) => token.add_from_sam(account_name, accounts),
         }
@@ -129,6 +137,47 @@ impl Token {
         token
     }
 
+    /// Without a SAM the account's groups are unknown. Two builtin aliases
+    /// hold it on the servers the article is about, so its membership of
+    /// them is left open for the access check to try both ways: on Windows
+    /// 2000 and later BUILTIN\Users lists INTERACTIVE (and Authenticated
+    /// Users), which IIS's anonymous logon carries, and IIS setup makes
+    /// IUSR_<computer> a member of BUILTIN\Guests. Every other local group
+    /// is taken not to hold it, and the token says so.
+    fn add_memberships_without_sam(&mut self) {
+        let account = self.account_name.clone();
+        for (rid, name, reason) in [
+            (
+                545,
+                "BUILTIN\\Users",
+                "on Windows 2000 and later Users lists INTERACTIVE and Authenticated Users, \
+                 so the anonymous account is in it; on NT 4.0 it lists the domain's Domain Users",
+            ),
+            (
+                546,
+                "BUILTIN\\Guests",
+                "IIS setup makes IUSR_<computer> a member of Guests",
+            ),
+        ] {
+            self.unknown_groups.push(UnknownMembership {
+                name: Some(name.to_string()),
+                sid: Some(Sid::new(5, &[32, rid])),
+                any_in_domain: None,
+                except: Vec::new(),
+                why: format!(
+                    "whether {account} is in {name}: the bundle has no SAM hive to tell ({reason})"
+                ),
+            });
+        }
+        for unknown in &self.unknown_groups {
+            self.unknown.push(unknown.why.clone());
+        }
+        self.assumed.push(format!(
+            "{account} is taken to be in no local group other than BUILTIN\\Users and \
+             BUILTIN\\Guests (without a SAM hive their members are unknown)"
+        ));
+    }
+
     /// The account's SID and the groups the SAM lists it in.
     fn add_from_sam(&mut self, account_name: &str, accounts: &LocalAccounts) {
         let Some(user) = accounts.user(account_name) else {
@@ -142,8 +191,12 @@ impl Token {
                     "the SID of {account_name} (its SAM record cannot be read: {})",
                     record.error
                 )),
+                None if account_name.contains('\\') => self.unknown.push(format!(
+                    "the SID of {account_name} (not a local account of this computer: its SAM \
+                     holds local accounts only)"
+                )),
                 None => self.unknown.push(format!(
-                    "the SID of {account_name} (the SAM has no such account)"
+                    "the SID of {account_name} (the SAM has no account {account_name})"
                 )),
             }
             return;

@@ -93,9 +93,11 @@ pub fn run(args: AclArgs) -> anyhow::Result<u8> {
 fn build_view(loaded: &LoadedBundle, args: &AclArgs) -> Value {
     let computer = loaded.registry.computer_name();
     let principals = Principals::new(computer.as_deref(), loaded.accounts.as_ref());
+    // `COMPUTER\name` and `.\name` name the local account `name`.
     let account = args
         .account
-        .clone()
+        .as_deref()
+        .map(|given| crate::acl::names::local_account_name(given, computer.as_deref()))
         .or_else(|| computer.as_ref().map(|c| format!("IUSR_{c}")));
     let token = account
         .as_deref()

@@ -17,7 +17,7 @@ use crate::analyze::{AnalyzeOptions, analyze_location};
 use crate::bundle::shard::{Shard, shard_key};
 use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
 use crate::escape::escape;
-use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files};
+use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files, written_by_hivetriage};
 use crate::report::{self, BundleReport, Format, TableStyle};
 use crate::rules::{RuleOptions, Verdict};
 use anyhow::Context;
@@ -95,12 +95,19 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// For each bundle with failing checks, write fix.reg (REGEDIT4) and/or
-    /// fix.cmd (ACL changes in the form the server's Windows version
-    /// supports) into a folder named after the bundle under DIR. Passing
-    /// bundles get nothing.
+    /// For each bundle with failing checks, write fix.cmd (the fix in the
+    /// form the server's Windows version runs, saving the folder's ACL
+    /// first) and fix.reg (REGEDIT4) into DIR/<computer>-<bundle>. Passing
+    /// bundles get nothing. Files of an earlier run are never replaced
+    /// without --force.
     #[arg(long, value_name = "DIR")]
     pub fix_dir: Option<PathBuf>,
+
+    /// With --fix-dir: replace fix files an earlier run wrote, and remove
+    /// those of bundles that no longer fail. Files hivetriage did not write
+    /// are never touched.
+    #[arg(long, requires = "fix_dir")]
+    pub force: bool,
 }
 
 /// Parses `120`, `2.5`, `90s`, `500ms`, `2m` into a duration.
@@ -237,7 +244,7 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         width: table_width(args.wide),
     });
     let fixes_written = match &args.fix_dir {
-        Some(dir) => write_fix_files(dir, &finished.fixes),
+        Some(dir) => write_fix_files(dir, &finished.fixes, args.force),
         None => Ok(()),
     };
     match finished.written {
@@ -363,8 +370,8 @@ struct Output<W: Write> {
     keep_fixes: bool,
     /// Reports by input position (collected formats only).
     slots: Vec<Option<BundleReport>>,
-    /// Fix files by input position (with `--fix-dir` only).
-    fixes: Vec<Option<(String, FixFiles)>>,
+    /// What `--fix-dir` needs of each bundle, by input position.
+    fixes: Vec<Option<FixPlan>>,
     verdicts: Vec<Verdict>,
     /// The first write error; nothing more is written after one.
     error: Option<io::Error>,
@@ -378,7 +385,16 @@ fn empty_slots<T>(count: usize) -> Vec<Option<T>> {
 struct Finished {
     written: io::Result<()>,
     verdicts: Vec<Verdict>,
-    fixes: Vec<(String, FixFiles)>,
+    fixes: Vec<FixPlan>,
+}
+
+/// One bundle's part of `--fix-dir`: its fix files, or none (then files an
+/// earlier run left for it are stale).
+struct FixPlan {
+    bundle: String,
+    computer: Option<String>,
+    verdict: Verdict,
+    files: Option<FixFiles>,
 }
 
 impl<W: Write> Output<W> {
@@ -413,7 +429,12 @@ impl<W: Write> Output<W> {
     fn add(&mut self, position: usize, report: BundleReport) -> bool {
         self.verdicts.push(report.verdict);
         if let Some(slot) = self.fixes.get_mut(position) {
-            *slot = fix_files(&report).map(|files| (report.bundle.clone(), files));
+            *slot = Some(FixPlan {
+                bundle: report.bundle.clone(),
+                computer: report.computer_name.clone(),
+                verdict: report.verdict,
+                files: fix_files(&report),
+            });
         }
         if self.streams() {
             if self.error.is_none() {
@@ -467,25 +488,107 @@ impl<W: Write> Output<W> {
 
 /// Writes the fix files of every bundle that has some, each into its own
 /// safely named directory under `dir`, and says on stderr what it wrote.
-fn write_fix_files(dir: &Path, with_fixes: &[(String, FixFiles)]) -> anyhow::Result<()> {
-    let names = fix_dir_names(with_fixes.iter().map(|(bundle, _)| bundle.as_str()));
-    for ((bundle, files), name) in with_fixes.iter().zip(names) {
-        let bundle_dir = dir.join(&name);
+///
+/// An earlier run's files are never replaced silently: when any file this
+/// run would write, or any fix file left for a bundle that no longer fails,
+/// is already there, nothing is written unless `force`. Even then only
+/// files hivetriage wrote (by their first lines) are replaced or removed;
+/// anyone else's are left alone and named.
+fn write_fix_files(dir: &Path, plans: &[FixPlan], force: bool) -> anyhow::Result<()> {
+    const FILE_NAMES: [&str; 2] = ["fix.reg", "fix.cmd"];
+    let names = fix_dir_names(
+        plans
+            .iter()
+            .map(|plan| (plan.bundle.as_str(), plan.computer.as_deref())),
+    );
+    // What is there already: (path, written by hivetriage, still wanted).
+    let mut existing: Vec<(PathBuf, bool, bool)> = Vec::new();
+    for (plan, name) in plans.iter().zip(&names) {
+        // A bundle that could not be read says nothing about its old fix.
+        if plan.files.is_none() && plan.verdict == Verdict::Error {
+            continue;
+        }
+        for file_name in FILE_NAMES {
+            let path = dir.join(name).join(file_name);
+            if let Ok(bytes) = std::fs::read(&path) {
+                let wanted = plan.files.as_ref().is_some_and(|files| match file_name {
+                    "fix.reg" => files.reg.is_some(),
+                    _ => files.cmd.is_some(),
+                });
+                existing.push((path, written_by_hivetriage(&bytes), wanted));
+            }
+        }
+    }
+    let foreign: Vec<&PathBuf> = existing
+        .iter()
+        .filter(|(_, ours, wanted)| !ours && *wanted)
+        .map(|(path, _, _)| path)
+        .collect();
+    if !foreign.is_empty() {
+        anyhow::bail!(
+            "--fix-dir: {} already exist(s) and hivetriage did not write it: nothing was written \
+             (move it away, or choose another --fix-dir)",
+            foreign
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let earlier: Vec<&PathBuf> = existing
+        .iter()
+        .filter(|(_, ours, _)| *ours)
+        .map(|(path, _, _)| path)
+        .collect();
+    if !force && !earlier.is_empty() {
+        anyhow::bail!(
+            "--fix-dir: files from an earlier run are there: {}; nothing was written (add --force \
+             to replace them and remove those of bundles that no longer fail, or choose another \
+             --fix-dir)",
+            earlier
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for (plan, name) in plans.iter().zip(&names) {
+        let bundle_dir = dir.join(name);
+        let Some(files) = &plan.files else {
+            continue;
+        };
         std::fs::create_dir_all(&bundle_dir)
             .with_context(|| format!("cannot create {}", bundle_dir.display()))?;
-        for (file_name, content) in [("fix.reg", &files.reg), ("fix.cmd", &files.cmd)] {
-            let path = bundle_dir.join(file_name);
-            match content {
-                Some(text) => {
-                    std::fs::write(&path, text.as_bytes())
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    crate::escape::warn(format_args!("{bundle}: wrote {}", path.display()));
-                }
-                // A file left from an earlier run would no longer be right.
-                None if path.exists() => std::fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove the stale {}", path.display()))?,
-                None => {}
+        for (file_name, content) in FILE_NAMES.iter().zip([&files.reg, &files.cmd]) {
+            if let Some(text) = content {
+                let path = bundle_dir.join(file_name);
+                std::fs::write(&path, text.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                crate::escape::warn(format_args!("{}: wrote {}", plan.bundle, path.display()));
             }
+        }
+    }
+    // Left from an earlier run and no longer right (with --force only).
+    for (path, ours, wanted) in &existing {
+        if *wanted {
+            continue;
+        }
+        if !ours {
+            crate::escape::warn(format_args!(
+                "{}: left alone: hivetriage did not write it",
+                path.display()
+            ));
+            continue;
+        }
+        std::fs::remove_file(path)
+            .with_context(|| format!("cannot remove the stale {}", path.display()))?;
+        crate::escape::warn(format_args!(
+            "removed {}: written by an earlier run, and its bundle no longer needs it",
+            path.display()
+        ));
+        // The folder goes too once nothing else is in it.
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::remove_dir(parent);
         }
     }
     Ok(())

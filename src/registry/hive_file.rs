@@ -600,6 +600,13 @@ fn last_component(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
+/// The hive kind an entry's file name suggests (`Reg/system.hiv`,
+/// `Machine_System.dat`, `SAM`), for messages about a hive that could not
+/// be read far enough to identify it.
+pub fn kind_from_entry_name(entry_name: &str) -> Option<HiveKind> {
+    kind_from_name(last_component(entry_name))
+}
+
 /// `SYSTEM`, `system.hiv`, `software.sav`, `Machine_System.dat` -> a kind.
 fn kind_from_name(name: &str) -> Option<HiveKind> {
     let stem = name.split('.').next().unwrap_or(name);

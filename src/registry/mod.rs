@@ -18,7 +18,8 @@ mod view;
 pub mod windows_version;
 
 pub use hive_file::{
-    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, sniff_regf,
+    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
+    sniff_regf,
 };
 pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,

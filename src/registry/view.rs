@@ -90,6 +90,10 @@ pub struct Expansion {
 pub struct RegistryView {
     hives: Vec<(HiveKind, Box<dyn HiveData>)>,
     unusable: Vec<(HiveKind, String)>,
+    /// Hives of a kind the bundle holds but that could not be read at all.
+    damaged: Vec<(HiveKind, String)>,
+    /// Hives read without changes that only their transaction logs hold.
+    stale: Vec<(HiveKind, String)>,
     /// `control_set()` reads SYSTEM once; reset whenever sources change.
     control_set: OnceLock<ControlSet>,
 }
@@ -132,6 +136,34 @@ impl RegistryView {
         }
     }
 
+    /// Records that the bundle holds a hive of `kind` that could not be
+    /// read at all (`reason` names the file): when there is no other data
+    /// for that kind, lookups say the hive is damaged rather than absent.
+    pub fn note_damaged(&mut self, kind: HiveKind, reason: String) {
+        self.damaged.push((kind, reason));
+    }
+
+    /// Records that the hive used for `kind` was read without changes its
+    /// transaction logs hold (a dirty hive whose logs could not be applied,
+    /// or applied only in part): its data may be out of date.
+    pub fn note_stale(&mut self, kind: HiveKind, reason: String) {
+        self.stale.push((kind, reason));
+    }
+
+    /// Why the data of `kind` may be out of date, when it may.
+    pub fn stale_reason(&self, kind: HiveKind) -> Option<&str> {
+        self.hive(kind)?;
+        self.stale
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, reason)| reason.as_str())
+    }
+
+    /// Whether the bundle holds a hive of `kind` that could not be read.
+    pub fn is_damaged(&self, kind: HiveKind) -> bool {
+        self.hive(kind).is_none() && self.damaged.iter().any(|(k, _)| *k == kind)
+    }
+
     /// The data for a hive kind, when the bundle has usable data for it.
     pub fn hive(&self, kind: HiveKind) -> Option<&dyn HiveData> {
         if self.unusable.iter().any(|(k, _)| *k == kind) {
@@ -147,7 +179,12 @@ impl RegistryView {
     pub fn no_data_reason(&self, kind: HiveKind) -> String {
         match self.unusable.iter().find(|(k, _)| *k == kind) {
             Some((_, reason)) => format!("{kind} data is unusable: {reason}"),
-            None => format!("the bundle has no {kind} data"),
+            None => match self.damaged.iter().find(|(k, _)| *k == kind) {
+                Some((_, reason)) => {
+                    format!("the bundle's {kind} hive is damaged and cannot be read ({reason})")
+                }
+                None => format!("the bundle has no {kind} data"),
+            },
         }
     }
 

@@ -10,7 +10,7 @@
 //! close its code block early.
 
 use super::{BundleReport, evidence_text};
-use crate::rules::{CheckResult, Evidence, Verdict};
+use crate::rules::{CheckResult, Evidence, RemediationForm, Verdict};
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -122,25 +122,77 @@ fn write_open_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> 
             writeln!(out, "| {} | {} |", cell(&key), cell(&value))?;
         }
     }
-    if let Some(fix) = &check.remediation {
+    if !check.remediation_forms.is_empty() {
+        for form in &check.remediation_forms {
+            write_form(out, form)?;
+        }
+    } else if let Some(fix) = &check.remediation {
         writeln!(out)?;
         writeln!(out, "**Fix:**")?;
         writeln!(out)?;
-        write_code_block(out, fix)?;
+        write_code_block(out, fix, "")?;
+    }
+    Ok(())
+}
+
+/// One form of a fix: its steps as a numbered list, each step's commands
+/// in a code block under it (prose and commands apart, so the commands can
+/// be copied whole), then the files it reads and how to undo it.
+fn write_form(out: &mut dyn Write, form: &RemediationForm) -> io::Result<()> {
+    writeln!(out)?;
+    if form
+        .windows
+        .starts_with(super::remediation::UNKNOWN_VERSION)
+    {
+        writeln!(out, "**Fix, {}:**", escape(&form.windows))?;
+    } else {
+        writeln!(out, "**Fix on {}:**", escape(&form.windows))?;
+    }
+    writeln!(out)?;
+    for (number, step) in form.steps.iter().enumerate() {
+        let marker = format!("{}. ", number + 1);
+        writeln!(out, "{marker}{}", escape(step.text.trim()))?;
+        if !step.commands.is_empty() {
+            writeln!(out)?;
+            write_code_block(out, &step.commands.join("\n"), &" ".repeat(marker.len()))?;
+        }
+    }
+    for file in &form.files {
+        writeln!(out)?;
+        writeln!(out, "**{}:**", escape(&file.name))?;
+        writeln!(out)?;
+        write_code_block(out, &file.lines.join("\n"), "")?;
+    }
+    if !form.undo.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "**To undo:**")?;
+        writeln!(out)?;
+        for step in &form.undo {
+            writeln!(out, "- {}", escape(step.text.trim()))?;
+            if !step.commands.is_empty() {
+                writeln!(out)?;
+                write_code_block(out, &step.commands.join("\n"), "  ")?;
+            }
+        }
     }
     Ok(())
 }
 
 /// A fenced code block whose fence is longer than any run of backticks in
-/// `text`, so nothing in it can close the block.
-fn write_code_block(out: &mut dyn Write, text: &str) -> io::Result<()> {
+/// `text`, so nothing in it can close the block; every line indented by
+/// `indent` (to sit inside a list item).
+fn write_code_block(out: &mut dyn Write, text: &str, indent: &str) -> io::Result<()> {
     let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run.max(2) + 1);
-    writeln!(out, "{fence}text")?;
+    writeln!(out, "{indent}{fence}text")?;
     for line in text.lines() {
-        writeln!(out, "{}", line.replace(|c: char| c.is_control(), " "))?;
+        writeln!(
+            out,
+            "{indent}{}",
+            line.replace(|c: char| c.is_control(), " ")
+        )?;
     }
-    writeln!(out, "{fence}")
+    writeln!(out, "{indent}{fence}")
 }
 
 /// Evidence as (name, text) rows, kept short: nested objects become

@@ -9,6 +9,7 @@ pub mod fix_files;
 pub mod layout;
 mod markdown;
 pub mod reg_query;
+pub mod remediation;
 mod table;
 
 pub use csv::{write_csv, write_csv_header, write_csv_rows};

@@ -30,7 +30,7 @@ use super::BundleReport;
 use super::layout::{Cell, Grid, push_wrapped, push_wrapped_keeping, width};
 use crate::escape::escape;
 use crate::registry::windows_version::WindowsVersion;
-use crate::rules::{CheckResult, KeyEvidence, Verdict, key_evidence};
+use crate::rules::{CheckResult, KeyEvidence, RemediationForm, Verdict, key_evidence};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -225,10 +225,52 @@ fn check_block(out: &mut String, check: &CheckResult, columns: usize, color: boo
         let keep: Vec<String> = keep_whole.iter().map(|k| escape(k).into_owned()).collect();
         push_wrapped_keeping(out, &escape(text), columns, &first, &indent, &keep);
     }
-    if let Some(remediation) = &check.remediation {
+    if !check.remediation_forms.is_empty() {
+        fix_block(out, &check.remediation_forms, columns);
+    } else if let Some(remediation) = &check.remediation {
         out.push_str("  fix:\n");
         for line in remediation.lines() {
             push_wrapped(out, &escape(line), columns, "    ", "    ");
+        }
+    }
+}
+
+/// The fix as the server's Windows takes it: each step's words wrapped,
+/// each command on a line of its own and never wrapped (a terminal folds a
+/// longer one, and it still pastes whole), then the files and the undo.
+fn fix_block(out: &mut String, forms: &[RemediationForm], columns: usize) {
+    for form in forms {
+        push_wrapped(
+            out,
+            &format!("fix on {}:", escape(&form.windows)),
+            columns,
+            "  ",
+            "    ",
+        );
+        let steps = form.steps.iter().map(|step| ("", step));
+        let undo = form.undo.iter().map(|step| ("undo: ", step));
+        for (number, (prefix, step)) in steps.chain(undo).enumerate() {
+            let first = if prefix.is_empty() {
+                format!("    {}. ", number + 1)
+            } else {
+                format!("    {prefix}")
+            };
+            let indent = " ".repeat(first.len());
+            push_wrapped(out, &escape(&step.text), columns, &first, &indent);
+            for command in &step.commands {
+                out.push_str(&indent);
+                out.push_str("  ");
+                out.push_str(&escape(command));
+                out.push('\n');
+            }
+        }
+        for file in &form.files {
+            out.push_str(&format!("    {}:\n", escape(&file.name)));
+            for line in &file.lines {
+                out.push_str("      ");
+                out.push_str(&escape(line));
+                out.push('\n');
+            }
         }
     }
 }
@@ -293,6 +335,15 @@ fn bundle_note(report: &BundleReport) -> Vec<String> {
         .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Unknown))
         .map(|c| format!("{} ({})", escape(&c.id), c.verdict))
         .collect();
+    // A verdict from a hive read without its logs' changes is marked, so
+    // it never looks like a clean one.
+    if report
+        .checks
+        .iter()
+        .any(|c| c.evidence.contains_key("hive_logs_not_applied"))
+    {
+        note.push("stale data: hive logs not applied".to_string());
+    }
     match report.errors.len() {
         0 => {}
         1 => note.push("1 problem reading it".to_string()),
@@ -475,6 +526,7 @@ mod tests {
                 evidence: Default::default(),
                 remediation: None,
                 fix: Vec::new(),
+                remediation_forms: Vec::new(),
             })
             .collect();
         report.verdict = if checks.iter().any(|(_, v)| *v == Verdict::Fail) {

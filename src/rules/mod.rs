@@ -55,10 +55,52 @@ pub struct CheckResult {
     pub summary: String,
     pub evidence: Evidence,
     pub remediation: Option<String>,
-    /// The same fix as `remediation`, as changes the fix writers render
-    /// for the server's Windows version (`analyze --fix-dir`). Empty unless
-    /// the check fails.
+    /// The changes the check asks for, whatever the server's Windows: the
+    /// one source `remediation`, `remediation_forms` and the fix files
+    /// (`analyze --fix-dir`) are rendered from. Empty unless the check fails.
     pub fix: Vec<FixAction>,
+    /// `fix` rendered for the server's Windows version, prose and commands
+    /// apart (one form; two when the version is unknown); `remediation` is
+    /// this as text. Filled in once the bundle's Windows version is known
+    /// (see `report::remediation`); empty unless the check fails.
+    pub remediation_forms: Vec<RemediationForm>,
+}
+
+/// The fix of one check in the form one kind of server takes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemediationForm {
+    /// The servers this form is for, e.g. `Windows NT 4.0 (version 4.0,
+    /// build 1381, Service Pack 6)`.
+    pub windows: String,
+    /// What to do, in order.
+    pub steps: Vec<RemediationStep>,
+    /// Every step's commands in order: what to paste into a Command Prompt
+    /// run as an administrator (commands marked `confirm_first` included).
+    pub commands: Vec<String>,
+    /// How to take the change back.
+    pub undo: Vec<RemediationStep>,
+    /// Files the commands read (`fix.reg`), with their text.
+    pub files: Vec<RemediationFile>,
+}
+
+/// One step: prose, and the commands that do it (none when it is done by
+/// hand).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemediationStep {
+    pub text: String,
+    pub commands: Vec<String>,
+    /// The commands must not run before the person has confirmed what the
+    /// text says (a suggested default); `fix.cmd` leaves them commented.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub confirm_first: bool,
+}
+
+/// A file a form's commands read, e.g. `fix.reg`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemediationFile {
+    pub name: String,
+    /// Its lines (written with CRLF line ends).
+    pub lines: Vec<String>,
 }
 
 /// One change on the customer's server that a failing check asks for.
@@ -68,6 +110,15 @@ pub enum FixAction {
     SetRegistryValue(RegistryFix),
     GrantFolderAccess(GrantFix),
     RemoveDenyEntries(DenyFix),
+    /// Something no command can do (e.g. install a missing component).
+    ByHand(ManualFix),
+}
+
+/// A change a person makes by hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ManualFix {
+    /// What to do, in words.
+    pub what: String,
 }
 
 /// Set a registry value under `HKEY_LOCAL_MACHINE`.
@@ -82,6 +133,9 @@ pub struct RegistryFix {
     /// for this server: what the customer must confirm first. Fix writers
     /// leave such a value commented out.
     pub confirm: Option<String>,
+    /// What the value is now, in words (`REG_DWORD 0`, `missing`), so the
+    /// change can be undone.
+    pub before: Option<String>,
 }
 
 /// Registry data a fix sets.
@@ -131,6 +185,12 @@ pub struct DenyFix {
     /// tool that removes all of a principal's entries (`cacls /E /R`)
     /// would take away too.
     pub principal_has_allow_entries: bool,
+    /// Set when the entries may or may not apply to the account (its
+    /// membership of the principal is unknown): why they may.
+    pub possible_cause: Option<String>,
+    /// Whether the entries are inherited from a parent folder, where they
+    /// must be removed instead.
+    pub inherited: bool,
 }
 
 fn hex_mask<S: Serializer>(mask: &u32, serializer: S) -> Result<S::Ok, S::Error> {
