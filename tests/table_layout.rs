@@ -208,3 +208,29 @@ fn the_table_fits_columns_given_by_the_environment() {
         render(&reports, Some(100))
     );
 }
+
+/// A check whose evidence is mostly sentences (an `unknown` without a SAM:
+/// the token's unknowns, what it depends on, the next step with a command
+/// in backquotes) wraps them all at every width, keeping the command whole.
+#[test]
+fn sentences_in_evidence_wrap_and_commands_in_them_stay_whole() {
+    use hivetriage::fixture::scenario::{Scenario, pickup_sddl_guests_denied};
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("no-sam.zip");
+    let scenario = Scenario {
+        sam_entry: None,
+        ..Scenario::healthy().with_pickup_sddl(&pickup_sddl_guests_denied())
+    };
+    std::fs::write(&bundle, scenario.zip()).unwrap();
+    let reports = reports(bundle.to_str().unwrap());
+    assert_eq!(reports[0].verdict, hivetriage::rules::Verdict::Unknown);
+    for columns in WIDTHS {
+        let text = render(&reports, Some(columns));
+        check_layout(&format!("no SAM at {columns}"), &text, columns, &reports);
+        assert!(
+            text.lines()
+                .any(|line| line.contains("`hivetriage collect --for nt4`")),
+            "at {columns}: the collect command is broken:\n{text}"
+        );
+    }
+}

@@ -4,7 +4,9 @@
 //!
 //! Text is wrapped at spaces only, between *units* that are never broken:
 //! * a word (a SID, a path without spaces, an SDDL string are words);
-//! * a double-quoted span, spaces included (`"C:\Program Files\x"`);
+//! * a double-quoted span, spaces included (`"C:\Program Files\x"`), and a
+//!   span in backquotes, which our prose puts around a command
+//!   (`` `hivetriage collect --for nt4` ``);
 //! * a path with spaces: a word holding `\` glues the next word when that
 //!   one holds `\` too (`C:\Program Files\Exchsrvr\imcdata`);
 //! * a command: from its name to its last switch argument, found around
@@ -79,11 +81,12 @@ pub fn units_keeping(text: &str, keep: &[String]) -> Vec<String> {
     // Quoted spans and paths with spaces first.
     let mut glued: Vec<String> = Vec::new();
     let mut open_quote = false;
+    let mut open_backquote = false;
     for word in words {
         let continues_path = glued.last().is_some_and(|last| {
             last.contains('\\') && !last.ends_with([',', ';', ':', ')', '.']) && word.contains('\\')
         });
-        if open_quote || continues_path {
+        if open_quote || open_backquote || continues_path {
             let last = glued.last_mut().expect("a unit is open");
             last.push(' ');
             last.push_str(word);
@@ -92,6 +95,9 @@ pub fn units_keeping(text: &str, keep: &[String]) -> Vec<String> {
         }
         if word.matches('"').count() % 2 == 1 {
             open_quote = !open_quote;
+        }
+        if word.matches('`').count() % 2 == 1 {
+            open_backquote = !open_backquote;
         }
     }
     // Then commands: each switch with what leads it and its arguments.
@@ -443,6 +449,10 @@ mod tests {
             ]
         );
         assert_eq!(units(r"C:\a, C:\b"), [r"C:\a,", r"C:\b"]);
+        assert_eq!(
+            units("the script `hivetriage collect --for nt4` prints"),
+            ["the", "script", "`hivetriage collect --for nt4`", "prints"]
+        );
     }
 
     #[test]

@@ -335,6 +335,10 @@ pub fn key_evidence(check: &CheckResult) -> Vec<KeyEvidence> {
     lines
 }
 
+/// List items at most this many characters long (a name, a path, a SID)
+/// are kept whole when the table wraps them; longer ones are sentences.
+const KEEP_WHOLE_UP_TO: usize = 60;
+
 /// The generic pick of key evidence, in the evidence's order (`source`,
 /// where the data was read, last), leaving out the fields named in `skip`:
 ///
@@ -391,7 +395,13 @@ pub fn generic_key_evidence(evidence: &Evidence, skip: &[&str]) -> Vec<KeyEviden
                 if !items.is_empty() && items.iter().all(|i| scalar(i).is_some()) =>
             {
                 let items: Vec<String> = items.iter().filter_map(scalar).collect();
-                lines.push(KeyEvidence::new(label, items.join(", ")).keeping(items));
+                // Names and paths stay whole; a sentence wraps like any text.
+                let whole: Vec<String> = items
+                    .iter()
+                    .filter(|item| item.chars().count() <= KEEP_WHOLE_UP_TO)
+                    .cloned()
+                    .collect();
+                lines.push(KeyEvidence::new(label, items.join(", ")).keeping(whole));
             }
             other => {
                 if let Some(text) = scalar(other) {
