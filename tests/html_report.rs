@@ -5,7 +5,8 @@
 //! report holds and the fix that `--fix-dir` writes; hostile names render
 //! as text and run nothing; the Content-Security-Policy is in force and
 //! the page asks nothing of the network; without scripts the summary and
-//! the table are still there, the summary above the table. Skipped, with
+//! the table are still there, the summary above the table; a large batch
+//! shows a page of rows at a time, its counts over all. Skipped, with
 //! the reason printed, when Chromium is not installed.
 
 mod common;
@@ -532,8 +533,8 @@ fn hostile_names_render_as_text_run_nothing_and_the_policy_holds() {
             "[document.scripts.length, document.querySelectorAll('script:not([type])').length,
               document.images.length, document.querySelectorAll('svg').length]"
         ),
-        json!([4, 1, 0, 1]),
-        "only the page's own script, the three bundles' data and the chart"
+        json!([5, 2, 0, 1]),
+        "only the page's own two scripts, the three bundles' data and the chart"
     );
     let shown = page.eval(ROWS);
     let titles =
@@ -627,4 +628,88 @@ fn without_scripts_the_summary_and_the_table_are_there_summary_first() {
         json!([true, true, null, null])
     );
     assert_clean(&mut page);
+}
+
+#[test]
+fn a_large_batch_shows_a_page_of_rows_at_a_time_and_counts_them_all() {
+    let Some(mut browser) = Browser::launch() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("incoming");
+    write_mixed_batch(&batch, 250).unwrap();
+    let (page_file, reports) = page_and_reports(dir.path(), &[&batch], &[]);
+    let all: Vec<&Value> = reports.iter().collect();
+    let mut page = browser.open(&page_file, 1280, 900, true);
+
+    // The first 200 in input order; the counts and chart of all 250.
+    assert_eq!(page.eval(ROWS), json!(expected_rows(&all[..200])));
+    assert_eq!(page.eval(COUNTS), counts_of(&all));
+    assert_eq!(page.eval(CHART), chart_of(&all));
+    assert_eq!(
+        page.eval("document.querySelector('#pager span').textContent"),
+        "Rows 1\u{2013}200 of 250 shown. "
+    );
+    // The rows as written are kept out of layout.
+    assert_eq!(
+        page.eval("document.getElementById('rows').getClientRects().length"),
+        0
+    );
+
+    page.eval("document.querySelector('#pager button').click()");
+    assert_eq!(page.eval(ROWS), json!(expected_rows(&all)));
+    assert_eq!(
+        page.eval("document.getElementById('pager').offsetParent"),
+        Value::Null,
+        "nothing more to show"
+    );
+
+    // Filtering and sorting work on every row, not only those shown.
+    let option = check_option(&mut page, "Q306957.imc-rootdir");
+    set_select(&mut page, "f-check", &option);
+    let failing: Vec<&Value> = all
+        .iter()
+        .copied()
+        .filter(|r| check_verdict(r, "Q306957.imc-rootdir") == "fail")
+        .collect();
+    assert_eq!(page.eval(ROWS), json!(expected_rows(&failing)));
+    set_select(&mut page, "f-check", "");
+    page.eval("document.querySelectorAll('#bundles thead th button')[0].click()");
+    page.eval("document.querySelectorAll('#bundles thead th button')[0].click()");
+    let mut descending: Vec<&Value> = all.clone();
+    descending.sort_by_key(|r| std::cmp::Reverse(r["bundle"].as_str().unwrap().to_string()));
+    assert_eq!(page.eval(ROWS), json!(expected_rows(&descending[..200])));
+    assert_clean(&mut page);
+    drop(page);
+
+    // A link to the 241st bundle, past the first page, opens its details
+    // and shows the page of rows holding it.
+    let url = format!("file://{}#b240", page_file.display());
+    let mut page = browser.open_url(&url, 1280, 900, true);
+    assert_eq!(
+        page.eval("document.querySelector('tr.detail h2').textContent"),
+        all[240]["bundle"]
+    );
+    assert_eq!(page.eval(ROWS).as_array().unwrap().len(), 250);
+    assert_clean(&mut page);
+}
+
+#[test]
+fn the_page_is_about_the_size_of_the_json_lines_plus_a_row_and_the_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("incoming");
+    write_mixed_batch(&batch, 200).unwrap();
+    let batch = batch.to_str().unwrap();
+    let (_, html, _) = run_hivetriage(&["analyze", "-q", "--format", "html", batch]);
+    let (_, jsonl, _) = run_hivetriage(&["analyze", "-q", "--format", "jsonl", batch]);
+    // Each report whole (its JSON line), a table row, and for a failing
+    // check the fix files rendered for its server; nothing per bundle
+    // beyond that.
+    let ratio = html.len() as f64 / jsonl.len() as f64;
+    assert!(
+        (1.0..1.5).contains(&ratio),
+        "{} bytes of HTML for {} of JSON Lines ({ratio:.2}x)",
+        html.len(),
+        jsonl.len()
+    );
 }

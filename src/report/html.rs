@@ -36,6 +36,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const STYLE: &str = include_str!("html/page.css");
 const SCRIPT: &str = include_str!("html/page.js");
+/// Run as the head is read: marks the page as scripted before any row is
+/// laid out, so the stylesheet can keep the written rows out of layout
+/// (the main script shows them a page at a time).
+const HEAD_SCRIPT: &str = "document.documentElement.className = \"js\";";
 
 /// What the page says about the run that made it.
 #[derive(Clone, Debug)]
@@ -130,7 +134,8 @@ impl HtmlPage {
              <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta name=\"referrer\" content=\"no-referrer\">\n\
-             <title>hivetriage report, {}</title>\n<style>{STYLE}</style>\n<style>{labels}</style>\n</head>\n\
+             <title>hivetriage report, {}</title>\n<style>{STYLE}</style>\n<style>{labels}</style>\n\
+             <script>{HEAD_SCRIPT}</script>\n</head>\n\
              <body>\n<main id=\"page\">\n",
             content_security_policy(&labels),
             escape(&generated)
@@ -227,7 +232,7 @@ impl HtmlPage {
                 escape(name)
             )?;
         }
-        writeln!(out, "</tr></thead>\n<tbody>")?;
+        writeln!(out, "</tr></thead>\n<tbody id=\"rows\">")?;
         Ok(HtmlPage {
             per_check: vec![[0, 0]; checks.len()],
             checks,
@@ -246,12 +251,14 @@ impl HtmlPage {
     ) -> io::Result<()> {
         self.bundles += 1;
         self.by_verdict[verdict_index(report.verdict)] += 1;
+        // End tags of cells are left out where HTML allows it, and
+        // attribute values unquoted where they are single words: a
+        // batch's page has a row per bundle.
         write!(
             out,
-            "<tr id=\"b{position}\" data-pos=\"{position}\" data-v=\"{}\">\
-             <td class=\"name\"><button type=\"button\" class=\"open\" aria-expanded=\"false\" \
-             aria-label=\"details\"></button>{}</td><td>{}</td><td class=\"os\">{}</td>\
-             <td class=\"v {}\">{}</td>",
+            "<tr data-pos={position} data-v={}><td class=name>\
+             <button class=open aria-label=details></button>{}<td>{}<td class=os>{}\
+             <td class=\"v {}\">{}",
             report.verdict,
             bundle_name_html(&report.bundle),
             escape(report.computer_name.as_deref().unwrap_or("")),
@@ -275,18 +282,18 @@ impl HtmlPage {
                     }
                     write!(
                         out,
-                        "<td class=\"v {}\">{}</td>",
+                        "<td class=\"v {}\">{}",
                         check.verdict,
                         verdict_words(check.verdict)
                     )?;
                 }
-                None => write!(out, "<td class=\"v none\">—</td>")?,
+                None => write!(out, "<td class=\"v none\">—")?,
             }
         }
         writeln!(out, "</tr>")?;
         writeln!(
             out,
-            "<script type=\"application/json\" id=\"d{position}\">{}</script>",
+            "<script type=application/json id=d{position}>{}</script>",
             bundle_json(report)?
         )
     }
@@ -399,9 +406,11 @@ fn bar_percent(count: usize, of: usize) -> String {
 /// form may send, no base URL change.
 fn content_security_policy(labels: &str) -> String {
     format!(
-        "default-src 'none'; style-src '{}' '{}'; script-src '{}'; base-uri 'none'; form-action 'none'",
+        "default-src 'none'; style-src '{}' '{}'; script-src '{}' '{}'; base-uri 'none'; \
+         form-action 'none'",
         sha256_source(STYLE),
         sha256_source(labels),
+        sha256_source(HEAD_SCRIPT),
         sha256_source(SCRIPT)
     )
 }
@@ -503,7 +512,7 @@ pub fn escape(text: &str) -> String {
 fn bundle_name_html(bundle: &str) -> String {
     match bundle.rfind(['/', '\\']) {
         Some(at) if at + 1 < bundle.len() => format!(
-            "<span class=\"dir\">{}</span>{}",
+            "<span class=dir>{}</span>{}",
             escape(&bundle[..=at]),
             escape(&bundle[at + 1..])
         ),
@@ -546,7 +555,7 @@ pub fn check_fix_blocks(report: &BundleReport, check: &CheckResult) -> Vec<FixBl
     };
     let windows = report.windows.as_ref().map_or_else(
         || "a server whose Windows version the bundle does not give".to_string(),
-        WindowsVersion::describe,
+        windows_short,
     );
     let tool = match AclTool::for_version(report.windows.as_ref()) {
         AclTool::Icacls => "icacls",
@@ -557,13 +566,13 @@ pub fn check_fix_blocks(report: &BundleReport, check: &CheckResult) -> Vec<FixBl
     let mut blocks = Vec::new();
     if let Some(text) = reg {
         blocks.push(FixBlock {
-            label: format!("fix.reg for {windows}: import it with regedit as an administrator"),
+            label: format!("fix.reg for {windows}; import it with regedit as an administrator"),
             text,
         });
     }
     if let Some(text) = cmd {
         blocks.push(FixBlock {
-            label: format!("fix.cmd for {windows} ({tool}): run it as an administrator"),
+            label: format!("fix.cmd for {windows}, using {tool}; run it as an administrator"),
             text,
         });
     }
@@ -631,6 +640,74 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    fn run() -> RunInfo {
+        RunInfo {
+            generated_at: UNIX_EPOCH + Duration::from_secs(1_709_210_096),
+            tool_version: "9.9.9".to_string(),
+            rules: vec![RuleInfo {
+                article: "Q306957".to_string(),
+                title: "XADM: <CDONTS>".to_string(),
+                version: Some("2".to_string()),
+            }],
+            inputs: vec!["in<put>".to_string()],
+            options: vec![("--jobs".to_string(), "2".to_string())],
+        }
+    }
+
+    #[test]
+    fn each_bundle_is_written_as_it_comes_and_the_summary_last() {
+        let mut out = Vec::new();
+        let mut page = HtmlPage::start(&mut out, &run()).unwrap();
+        let head = String::from_utf8(out.clone()).unwrap();
+        assert!(head.contains("2024-02-29 12:34 UTC"), "{head}");
+        assert!(head.contains("hivetriage 9.9.9"));
+        assert!(head.contains("<b>Q306957</b> (version 2): XADM: &lt;CDONTS&gt;"));
+        assert!(head.contains("<code>in&lt;put&gt;</code>"));
+        assert!(head.ends_with("<tbody id=\"rows\">\n"), "{head}");
+
+        let report = BundleReport::unreadable("cases/<b>x.zip", "not a zip");
+        page.add(&mut out, 7, &report).unwrap();
+        let row = String::from_utf8(out[head.len()..].to_vec()).unwrap();
+        // The row and the data are out before the batch ends; no summary yet.
+        assert!(row.starts_with("<tr data-pos=7 data-v=error>"), "{row}");
+        assert!(row.contains("<span class=dir>cases/</span>&lt;b&gt;x.zip"));
+        assert!(row.contains("<script type=application/json id=d7>"));
+        assert!(row.contains(r#""bundle":"cases/\u003cb>x.zip""#), "{row}");
+        assert!(!row.contains("id=\"summary\""));
+
+        page.finish(&mut out).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        let summary = &page[page.find("<section id=\"summary\"").unwrap()..];
+        assert!(summary.contains("<p id=\"shown\">1 bundle</p>"));
+        assert!(summary.contains("<li data-v=\"error\"><b>1</b>"));
+        assert!(summary.contains("<li data-v=\"fail\"><b>0</b>"));
+        assert!(page.ends_with("</html>\n"));
+    }
+
+    #[test]
+    fn the_policy_names_exactly_the_pages_own_styles_and_scripts() {
+        let mut out = Vec::new();
+        write_html(&mut out, &[], &run()).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        let policy_at = page.find("content=\"default-src 'none'").unwrap();
+        let policy = &page[policy_at..page[policy_at..].find('>').unwrap() + policy_at];
+        let mut inline = Vec::new();
+        for (open, close) in [("<style>", "</style>"), ("<script>", "</script>")] {
+            let mut rest = page.as_str();
+            while let Some(at) = rest.find(open) {
+                let body = &rest[at + open.len()..];
+                let end = body.find(close).unwrap();
+                inline.push(sha256_source(&body[..end]));
+                rest = &body[end..];
+            }
+        }
+        assert_eq!(inline.len(), 4, "two styles, two scripts");
+        for hash in &inline {
+            assert!(policy.contains(hash.as_str()), "{hash} not in {policy}");
+        }
+        assert_eq!(policy.matches("sha256-").count(), 4, "{policy}");
+    }
 
     #[test]
     fn markup_and_controls_are_escaped() {

@@ -164,6 +164,16 @@ impl Browser {
     /// Opens `file` in a new tab of `width` x `height` CSS pixels, with
     /// scripts on or off, and waits until it has loaded.
     pub fn open(&mut self, file: &Path, width: u32, height: u32, scripts: bool) -> Page<'_> {
+        self.open_url(
+            &format!("file://{}", file.display()),
+            width,
+            height,
+            scripts,
+        )
+    }
+
+    /// Opens `url` (e.g. a file's with a `#fragment`) like [`Browser::open`].
+    pub fn open_url(&mut self, url: &str, width: u32, height: u32, scripts: bool) -> Page<'_> {
         let target = self.call(None, "Target.createTarget", json!({"url": "about:blank"}));
         let target_id = target["targetId"]
             .as_str()
@@ -198,13 +208,12 @@ impl Browser {
                 json!({"value": true}),
             );
         }
-        let url = format!("file://{}", file.display());
         self.call(Some(&session), "Page.navigate", json!({"url": url}));
         self.wait_for(&session, "Page.loadEventFired");
         Page {
             browser: self,
             session,
-            url,
+            url: url.split('#').next().unwrap_or(url).to_string(),
         }
     }
 }

@@ -4,10 +4,16 @@
 // filter, and each bundle's details built from its inline JSON when opened.
 // Everything from a bundle goes into the page as text (textContent), never
 // as markup. Nothing here loads or sends anything.
+//
+// A batch may hold tens of thousands of bundles, more rows than a browser
+// lays out quickly. The rows as written stay in their tbody (#rows), which
+// the stylesheet hides as soon as the head's script marks the page `js`, so
+// they are never laid out; the table shows a page of the rows that match
+// (PAGE at a time, more on request) in a second tbody. Counts and the chart
+// are computed from every matching row.
 (function () {
   var doc = document;
-  doc.documentElement.classList.remove("nojs");
-  doc.documentElement.classList.add("js");
+  var PAGE = 200;
 
   var VERDICTS = ["fail", "unknown", "error", "pass", "not_applicable"];
   var WORDS = { fail: "fail", unknown: "unknown", error: "error", pass: "pass", not_applicable: "not applicable" };
@@ -15,7 +21,10 @@
   var RANK = { fail: 0, unknown: 1, error: 2, pass: 3, not_applicable: 4, none: 5 };
 
   var table = doc.getElementById("bundles");
-  var tbody = table.tBodies[0];
+  var store = doc.getElementById("rows");
+  var view = doc.createElement("tbody");
+  view.id = "view";
+  table.appendChild(view);
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var checkIds = heads.filter(function (th) { return th.dataset.check; })
     .map(function (th) { return th.dataset.check; });
@@ -42,16 +51,21 @@
   // ------------------------------------------------------------ the rows
   var rows = [];
   var byPos = {};
-  for (var tr = tbody.firstElementChild; tr; tr = tr.nextElementSibling) {
-    if (tr.tagName !== "TR") continue;
-    var cells = tr.cells;
+  var dataOf = {};
+  for (var node = store.firstElementChild; node; node = node.nextElementSibling) {
+    if (node.tagName === "SCRIPT") {
+      dataOf[node.id.slice(1)] = node;
+      continue;
+    }
+    var cells = node.cells;
     var row = {
-      tr: tr,
-      pos: Number(tr.dataset.pos),
-      verdict: tr.dataset.v,
+      tr: node,
+      pos: Number(node.dataset.pos),
+      verdict: node.dataset.v,
       checks: [],
       text: [cells[0].textContent, cells[1].textContent, cells[2].textContent],
-      detail: null
+      detail: null,
+      open: false
     };
     for (var k = 0; k < checkIds.length; k++) {
       row.checks.push(cells[FIRST_CHECK + k].classList[1] || "none");
@@ -60,19 +74,42 @@
     rows.push(row);
     byPos[row.pos] = row;
   }
+  // Rows arrive in completion order; the table starts in input order.
+  rows.sort(function (a, b) { return a.pos - b.pos; });
+  var matching = rows;
+  var limit = PAGE;
 
-  // Rows arrive in completion order; show them in input order.
-  function placeRows(ordered) {
+  var pager = el("div", "pager");
+  pager.id = "pager";
+  var pagerText = el("span");
+  var more = el("button", null, "Show more");
+  var all = el("button", null, "Show all");
+  more.type = all.type = "button";
+  pager.appendChild(pagerText);
+  pager.appendChild(more);
+  pager.appendChild(all);
+  table.parentNode.appendChild(pager);
+  more.addEventListener("click", function () { limit += PAGE; render(); });
+  all.addEventListener("click", function () { limit = matching.length; render(); });
+
+  // Shows the first `limit` matching rows, each with its details if open.
+  function render() {
+    var end = Math.min(limit, matching.length);
     var fragment = doc.createDocumentFragment();
-    ordered.forEach(function (row) {
+    for (var i = 0; i < end; i++) {
+      var row = matching[i];
+      var button = row.tr.querySelector("button.open");
+      if (!button.hasAttribute("aria-expanded")) button.setAttribute("aria-expanded", "false");
       fragment.appendChild(row.tr);
-      if (row.detail) fragment.appendChild(row.detail);
-    });
-    tbody.appendChild(fragment);
+      if (row.open) fragment.appendChild(row.detail);
+    }
+    view.textContent = "";
+    view.appendChild(fragment);
+    pager.hidden = end >= matching.length;
+    pagerText.textContent = "Rows 1\u2013" + end + " of " + matching.length + " shown. ";
+    more.textContent = "Show " + Math.min(PAGE, matching.length - end) + " more";
+    all.textContent = "Show all " + matching.length;
   }
-  var inOrder = rows.slice().sort(function (a, b) { return a.pos - b.pos; });
-  if (inOrder.some(function (row, i) { return row !== rows[i]; })) placeRows(inOrder);
-  rows = inOrder;
 
   // ------------------------------------------------------------- sorting
   var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
@@ -92,11 +129,12 @@
       if (descending) order = -order;
       return order || a.row.pos - b.row.pos;
     });
-    placeRows(keyed.map(function (item) { return item.row; }));
+    rows = keyed.map(function (item) { return item.row; });
     heads.forEach(function (th, i) {
       if (i === column) th.setAttribute("aria-sort", descending ? "descending" : "ascending");
       else th.removeAttribute("aria-sort");
     });
+    applyFilters(true);
   }
   heads.forEach(function (th, column) {
     var button = el("button");
@@ -127,7 +165,9 @@
     return Math.max(count / of * 80, 0.5).toFixed(1);
   }
 
-  function applyFilters() {
+  // Recomputes the matching rows, the counts and the chart, and shows the
+  // first page of matches (or, `keepLimit`, as many as were shown).
+  function applyFilters(keepLimit) {
     var verdict = fVerdict.value;
     var check = fCheck.value === "" ? -1 : Number(fCheck.value);
     var checkVerdict = fCheckVerdict.value;
@@ -136,37 +176,34 @@
     var counts = {};
     VERDICTS.forEach(function (v) { counts[v] = 0; });
     var perCheck = checkIds.map(function () { return { fail: 0, unknown: 0 }; });
-    var matching = 0;
+    matching = [];
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i];
-      var match = (!verdict || row.verdict === verdict) &&
-        (check < 0 || row.checks[check] === checkVerdict) &&
-        (!text || row.search.indexOf(text) >= 0);
-      if (row.tr.hidden === match) {
-        row.tr.hidden = !match;
-        if (row.detail) row.detail.hidden = !match || !row.open;
-      }
-      if (!match) continue;
-      matching++;
+      if ((verdict && row.verdict !== verdict) ||
+          (check >= 0 && row.checks[check] !== checkVerdict) ||
+          (text && row.search.indexOf(text) < 0)) continue;
+      matching.push(row);
       counts[row.verdict]++;
       for (var k = 0; k < row.checks.length; k++) {
         var c = row.checks[k];
         if (c === "fail" || c === "unknown") perCheck[k][c]++;
       }
     }
-    var filtered = matching !== rows.length;
-    shown.textContent = filtered ? "Showing " + matching + " of " + plural(rows.length) : plural(rows.length);
+    if (keepLimit !== true) limit = PAGE;
+    render();
+    var filtered = matching.length !== rows.length;
+    shown.textContent = filtered ? "Showing " + matching.length + " of " + plural(rows.length) : plural(rows.length);
     countItems.forEach(function (li) {
       li.querySelector("b").textContent = counts[li.dataset.v];
       li.classList.toggle("active", verdict === li.dataset.v);
     });
     chartCaption.textContent = "Bundles failing each check, or where it is unknown (bars to scale of " +
-      (filtered ? "the " + plural(matching) + " shown" : plural(matching)) + ")";
+      (filtered ? "the " + plural(matching.length) + " shown" : plural(matching.length)) + ")";
     barGroups.forEach(function (group) {
       var k = Number(group.dataset.check);
       Array.prototype.forEach.call(group.querySelectorAll("g.bar"), function (bar) {
         var v = bar.dataset.v;
-        var width = barPercent(perCheck[k][v], matching) + "%";
+        var width = barPercent(perCheck[k][v], matching.length) + "%";
         bar.querySelector("rect").setAttribute("width", width);
         var label = bar.querySelector("text");
         label.setAttribute("x", width);
@@ -327,7 +364,7 @@
   }
 
   function buildDetail(row) {
-    var data = JSON.parse(doc.getElementById("d" + row.pos).textContent);
+    var data = JSON.parse(dataOf[row.pos].textContent);
     var tr = el("tr", "detail");
     tr.id = "details-" + row.pos;
     var td = el("td");
@@ -386,30 +423,33 @@
 
   function toggle(row, button) {
     row.open = !row.open;
-    if (row.open && !row.detail) {
-      row.detail = buildDetail(row);
+    if (row.open) {
+      if (!row.detail) row.detail = buildDetail(row);
       row.tr.parentNode.insertBefore(row.detail, row.tr.nextSibling);
+      button.setAttribute("aria-controls", row.detail.id);
+    } else if (row.detail && row.detail.parentNode) {
+      row.detail.parentNode.removeChild(row.detail);
     }
-    if (row.detail) row.detail.hidden = !row.open;
     button.setAttribute("aria-expanded", row.open ? "true" : "false");
-    if (row.detail) button.setAttribute("aria-controls", row.detail.id);
   }
 
-  tbody.addEventListener("click", function (event) {
+  view.addEventListener("click", function (event) {
     var button = event.target.closest("button.open");
     if (!button) return;
     var row = byPos[button.closest("tr").dataset.pos];
     if (row) toggle(row, button);
   });
 
+  applyFilters();
+
   // One bundle: its details are what the reader came for. A link to
   // `page.html#b<position>` opens that bundle's.
   var linked = /^#b(\d+)$/.exec(location.hash);
   var opening = rows.length === 1 ? rows[0] : linked && byPos[linked[1]];
   if (opening) {
+    var at = matching.indexOf(opening);
+    if (at >= limit) { limit = Math.ceil((at + 1) / PAGE) * PAGE; render(); }
     toggle(opening, opening.tr.querySelector("button.open"));
     if (rows.length > 1) opening.tr.scrollIntoView();
   }
-
-  applyFilters();
 })();
