@@ -8,8 +8,9 @@
 //!                                              the page at WIDTH x HEIGHT, with the
 //!                                              details of the bundle whose name
 //!                                              ends with BUNDLE open
-//! html_report measure PAGE                     one JSON line: load, filter, search,
-//!                                              sort and open-details times (ms)
+//! html_report measure PAGE [--no-scripts]      one JSON line: load, filter, search,
+//!                                              sort and open-details times (ms);
+//!                                              with scripts off, load times only
 //! ```
 
 #[path = "../tests/common/browser.rs"]
@@ -49,8 +50,13 @@ fn main() -> Result<(), Error> {
         "measure" => {
             let mut browser = launch()?;
             let page_file = absolute(arg(1)?)?;
-            let mut page = browser.open(&page_file, 1280, 900, true);
-            println!("{}", measure(&mut page));
+            let scripts = args.get(2).map(String::as_str) != Some("--no-scripts");
+            let mut page = browser.open(&page_file, 1280, 900, scripts);
+            if scripts {
+                println!("{}", measure(&mut page));
+            } else {
+                println!("{}", load_times(&mut page));
+            }
         }
         other => return Err(format!("unknown command {other}").into()),
     }
@@ -63,6 +69,16 @@ fn launch() -> Result<Browser, Error> {
 
 fn absolute(path: &str) -> Result<PathBuf, Error> {
     Ok(std::fs::canonicalize(path)?)
+}
+
+/// Milliseconds from navigation start to the end of the load event and
+/// of DOMContentLoaded (with scripts off too: the tab's own evaluation
+/// still runs).
+fn load_times(page: &mut Page) -> Value {
+    page.eval(
+        "(() => { const n = performance.getEntriesByType('navigation')[0];
+                  return {load: n.loadEventEnd, dom_content_loaded: n.domContentLoadedEventEnd}; })()",
+    )
 }
 
 /// Milliseconds the page took to load (navigation start to the end of the
@@ -78,10 +94,7 @@ fn measure(page: &mut Page) -> Value {
                              return performance.now() - start; }})()"
         ))
     };
-    let load = page.eval(
-        "(() => { const n = performance.getEntriesByType('navigation')[0];
-                  return {load: n.loadEventEnd, dom_content_loaded: n.domContentLoadedEventEnd}; })()",
-    );
+    let load = load_times(page);
     let rows = page.eval("document.querySelectorAll('#bundles > tbody > tr').length");
     let filter = timed(
         page,

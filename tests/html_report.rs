@@ -444,13 +444,17 @@ fn details_show_checks_evidence_the_fix_for_the_servers_windows_sources_and_erro
 
     // The copy button puts the fix on the clipboard.
     browser_grant_clipboard(&mut page);
+    page.eval("navigator.clipboard.writeText('')");
     page.eval("document.querySelector('tr.detail .fix button').click()");
-    page.sleep(100);
-    assert_eq!(
-        page.eval("navigator.clipboard.readText()"),
-        json!(fix_cmd),
-        "the clipboard holds the fix"
+    // Copying is asynchronous: wait (a bounded while) for the clipboard.
+    let copied = page.eval(
+        "(async () => { for (let i = 0; i < 50; i++) {
+                           const text = await navigator.clipboard.readText();
+                           if (text) return text;
+                           await new Promise(done => setTimeout(done, 50)); }
+                         return ''; })()",
     );
+    assert_eq!(copied, json!(fix_cmd), "the clipboard holds the fix");
 
     // The unreadable bundle: its errors, no checks.
     let broken = report("broken.zip");

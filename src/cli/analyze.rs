@@ -35,7 +35,8 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output format.
+    /// Output format (html: one self-contained page for people, streamed
+    /// like jsonl).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 

@@ -61,6 +61,7 @@ pub enum Command {
         hivetriage analyze --format json case123.zip\n  \
         hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
         hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n  \
+        hivetriage analyze --format html incoming/ > triage.html   (one page to share)\n  \
         hivetriage analyze --format jsonl --shard 2/4 --timeout-per-bundle 60 incoming/   (the 2nd of 4 shares)\n  \
         hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/no-add-permission/fix.cmd)\n\n\
         Exit status: 0 every bundle passes or the rule does not apply; 1 at least one check fails;\n\
