@@ -145,7 +145,7 @@ fn color_is_used_only_when_asked_and_only_in_tables() {
     let (_, never) = run(&["--color", "never", "analyze", &failing]);
     assert!(!never.contains('\u{1b}'), "{never}");
     // Machine formats are never coloured.
-    for format in ["json", "jsonl", "csv", "markdown"] {
+    for format in ["json", "jsonl", "csv", "markdown", "html"] {
         let (_, out) = run(&["analyze", "--color", "always", "--format", format, &failing]);
         assert!(!out.contains('\u{1b}'), "{format}: {out}");
     }

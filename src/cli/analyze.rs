@@ -3,11 +3,12 @@
 //! print the reports and decide the exit status.
 //!
 //! Output by format: `jsonl` writes each report the moment its bundle
-//! finishes and `csv` its rows likewise (completion order; the header
-//! first); `json`, `markdown` and `table` are written once every bundle is
-//! done, in input order. Only what the chosen output needs is kept: the
-//! streaming formats keep each bundle's verdict (and its fix files with
-//! `--fix-dir`), not its report.
+//! finishes, `csv` its rows and `html` its table row and details likewise
+//! (completion order; the header first, the HTML summary last); `json`,
+//! `markdown` and `table` are written once every bundle is done, in input
+//! order. Only what the chosen output needs is kept: the streaming formats
+//! keep each bundle's verdict (and its fix files with `--fix-dir`), not its
+//! report.
 
 mod pool;
 mod progress;
@@ -18,6 +19,7 @@ use crate::bundle::shard::{Shard, shard_key};
 use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
 use crate::escape::escape;
 use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files, written_by_hivetriage};
+use crate::report::html::{HtmlPage, RunInfo};
 use crate::report::{self, BundleReport, Format, TableStyle};
 use crate::rules::{RuleOptions, Verdict};
 use anyhow::Context;
@@ -34,7 +36,8 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output format.
+    /// Output format (html: one self-contained page for people, streamed
+    /// like jsonl).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 
@@ -200,12 +203,14 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         .max(1);
     let timeout = (!args.timeout_per_bundle.is_zero()).then_some(args.timeout_per_bundle);
 
+    let run_info = (args.format == Format::Html).then(|| run_info(&args, jobs));
     let stdout = io::stdout();
     let mut output = Output::new(
         args.format,
         stdout.lock(),
         args.fix_dir.is_some(),
         locations.len() + unopened.len(),
+        run_info.as_ref(),
     );
     // Inputs that could not be opened, or were skipped, are reported like
     // unreadable bundles, so a batch's output accounts for every input.
@@ -336,6 +341,54 @@ fn decide_width(columns: Option<&str>, terminal: impl FnOnce() -> Option<usize>)
         .unwrap_or(report::DEFAULT_WIDTH)
 }
 
+/// What the HTML page says about this run: its inputs and the options in
+/// effect (defaults included, so the page says how it was made).
+fn run_info(args: &AnalyzeArgs, jobs: usize) -> RunInfo {
+    let inputs = args
+        .inputs
+        .iter()
+        .map(|input| input.display().to_string())
+        .collect();
+    let mut options = vec![
+        (
+            "--anonymous-account".to_string(),
+            args.anonymous_account
+                .clone()
+                .unwrap_or_else(|| "IUSR_<ComputerName> (default)".to_string()),
+        ),
+        ("--jobs".to_string(), jobs.to_string()),
+        (
+            "--timeout-per-bundle".to_string(),
+            if args.timeout_per_bundle.is_zero() {
+                "none".to_string()
+            } else {
+                describe_duration(args.timeout_per_bundle)
+            },
+        ),
+        (
+            "--max-entry-size".to_string(),
+            describe_size(args.max_entry_size),
+        ),
+        (
+            "--max-compression-ratio".to_string(),
+            args.max_compression_ratio.to_string(),
+        ),
+    ];
+    if let Some(shard) = &args.shard {
+        options.push(("--shard".to_string(), shard.to_string()));
+    }
+    if args.no_mmap {
+        options.push((
+            "--no-mmap".to_string(),
+            "files read, not mapped".to_string(),
+        ));
+    }
+    if let Some(dir) = &args.fix_dir {
+        options.push(("--fix-dir".to_string(), dir.display().to_string()));
+    }
+    RunInfo::new(inputs, options)
+}
+
 /// The report of a bundle the pool gave up on.
 fn failed_report(location: &BundleLocation, why: Failure) -> BundleReport {
     let name = &location.display_name;
@@ -350,6 +403,16 @@ fn failed_report(location: &BundleLocation, why: Failure) -> BundleReport {
         }
     };
     BundleReport::unreadable(name, detail)
+}
+
+/// `1G`, `512M`, `1000 bytes`: as the option takes it.
+fn describe_size(bytes: u64) -> String {
+    for (unit, size) in [("G", 1u64 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{}{unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// `120 s`, `0.5 s`.
@@ -375,6 +438,8 @@ struct Output<W: Write> {
     verdicts: Vec<Verdict>,
     /// The first write error; nothing more is written after one.
     error: Option<io::Error>,
+    /// The page being written (`html` only).
+    html: Option<HtmlPage>,
 }
 
 fn empty_slots<T>(count: usize) -> Vec<Option<T>> {
@@ -398,8 +463,9 @@ struct FixPlan {
 }
 
 impl<W: Write> Output<W> {
-    /// Output for `count` bundles; the CSV header is written at once.
-    fn new(format: Format, out: W, keep_fixes: bool, count: usize) -> Self {
+    /// Output for `count` bundles; the CSV header, or the HTML page's head
+    /// (from `run`), is written at once.
+    fn new(format: Format, out: W, keep_fixes: bool, count: usize, run: Option<&RunInfo>) -> Self {
         let mut output = Output {
             format,
             out,
@@ -408,19 +474,27 @@ impl<W: Write> Output<W> {
             fixes: empty_slots(if keep_fixes { count } else { 0 }),
             verdicts: Vec::new(),
             error: None,
+            html: None,
         };
         if !output.streams() {
             output.slots = empty_slots(count);
         }
-        if format == Format::Csv {
-            let written = report::write_csv_header(&mut output.out);
-            output.note(written);
+        match (format, run) {
+            (Format::Csv, _) => {
+                let written = report::write_csv_header(&mut output.out);
+                output.note(written);
+            }
+            (Format::Html, Some(run)) => match HtmlPage::start(&mut output.out, run) {
+                Ok(page) => output.html = Some(page),
+                Err(error) => output.note(Err(error)),
+            },
+            _ => {}
         }
         output
     }
 
     fn streams(&self) -> bool {
-        matches!(self.format, Format::Jsonl | Format::Csv)
+        matches!(self.format, Format::Jsonl | Format::Csv | Format::Html)
     }
 
     /// Takes the report of the bundle at input `position`. Returns whether
@@ -438,8 +512,9 @@ impl<W: Write> Output<W> {
         }
         if self.streams() {
             if self.error.is_none() {
-                let written = match self.format {
-                    Format::Csv => report::write_csv_rows(&mut self.out, &report),
+                let written = match (self.format, &mut self.html) {
+                    (Format::Csv, _) => report::write_csv_rows(&mut self.out, &report),
+                    (Format::Html, Some(page)) => page.add(&mut self.out, position, &report),
                     _ => report::write_jsonl_line(&mut self.out, &report),
                 }
                 .and_then(|_| self.out.flush());
@@ -463,8 +538,15 @@ impl<W: Write> Output<W> {
         }
     }
 
-    /// Writes the collected formats, in input order.
+    /// Writes the collected formats, in input order, or the end of the
+    /// HTML page.
     fn finish(mut self, style: TableStyle) -> Finished {
+        if let Some(page) = self.html.take()
+            && self.error.is_none()
+        {
+            let written = page.finish(&mut self.out).and_then(|_| self.out.flush());
+            self.note(written);
+        }
         if !self.streams() {
             let reports: Vec<BundleReport> = std::mem::take(&mut self.slots)
                 .into_iter()
@@ -625,5 +707,16 @@ mod tests {
     fn durations_are_described_plainly() {
         assert_eq!(describe_duration(Duration::from_secs(120)), "120 s");
         assert_eq!(describe_duration(Duration::from_millis(500)), "0.5 s");
+    }
+
+    #[test]
+    fn sizes_are_described_as_the_option_takes_them() {
+        assert_eq!(describe_size(1 << 30), "1G");
+        assert_eq!(describe_size(512 << 20), "512M");
+        assert_eq!(describe_size(3 << 10), "3K");
+        assert_eq!(describe_size(1000), "1000 bytes");
+        for size in ["1G", "512M", "3K"] {
+            assert_eq!(describe_size(crate::cli::parse_size(size).unwrap()), size);
+        }
     }
 }

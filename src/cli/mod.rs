@@ -62,6 +62,7 @@ pub enum Command {
         hivetriage analyze --format json case123.zip\n  \
         hivetriage analyze --anonymous-account IUSR_WEB --format markdown case123/\n  \
         hivetriage analyze --format jsonl -j 2 incoming/   (a folder of bundles)\n  \
+        hivetriage analyze --format html incoming/ > triage.html   (one page to share)\n  \
         hivetriage analyze --format jsonl --shard 2/4 --timeout-per-bundle 60 incoming/   (the 2nd of 4 shares)\n  \
         hivetriage analyze --fix-dir fixes samples/no-add-permission.zip   (writes fixes/EXCH01-no-add-permission/fix.cmd)\n  \
         hivetriage analyze --list incoming/   (what would be analyzed, what is skipped and why)\n  \

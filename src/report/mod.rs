@@ -1,4 +1,5 @@
-//! Reports: one per bundle, rendered as table, JSON, JSONL, CSV or Markdown.
+//! Reports: one per bundle, rendered as table, JSON, JSONL, CSV, Markdown or
+//! one HTML page.
 //!
 //! Renderers write to any `io::Write` they are given, never to a global, so
 //! tests capture their output in memory.
@@ -6,6 +7,7 @@
 pub mod collect_script;
 mod csv;
 pub mod fix_files;
+pub mod html;
 pub mod layout;
 mod markdown;
 pub mod reg_query;
@@ -168,6 +170,8 @@ pub enum Format {
     Jsonl,
     Csv,
     Markdown,
+    /// One self-contained page for people (see [`html`]).
+    Html,
 }
 
 /// One JSON Lines record: a whole report on one line, written as soon as

@@ -3,6 +3,7 @@
 //! repository.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod reglookup;
 
 use std::path::PathBuf;
