@@ -176,7 +176,12 @@ fn result(
 
 /// An `unknown` result whose summary ends with the next step, which the
 /// evidence carries too (`next_step`).
-fn unknown_with_next_step(id: &str, why: String, next_step: String, mut ev: Evidence) -> CheckResult {
+fn unknown_with_next_step(
+    id: &str,
+    why: String,
+    next_step: String,
+    mut ev: Evidence,
+) -> CheckResult {
     ev.insert("next_step".into(), json!(next_step));
     result(
         id,
@@ -290,7 +295,10 @@ fn flag_stale(check: &mut CheckResult, registry: &RegistryView, kinds: &[HiveKin
     ));
 }
 
-fn check_active_messaging(registry: &RegistryView, windows: Option<&WindowsVersion>) -> CheckResult {
+fn check_active_messaging(
+    registry: &RegistryView,
+    windows: Option<&WindowsVersion>,
+) -> CheckResult {
     let fail = |summary: String, evidence: Evidence, before: String| {
         result(
             ACTIVE_MESSAGING_ID,
@@ -428,10 +436,7 @@ fn check_imc_rootdir(
             "The MSExchangeIMC service is absent ({key} does not exist): the Internet Mail \
              Connector (Internet Mail Service) is not installed on this server"
         );
-        let ev = with_control_set(evidence([
-            ("key", json!(key)),
-            ("missing", json!(missing)),
-        ]));
+        let ev = with_control_set(evidence([("key", json!(key)), ("missing", json!(missing))]));
         let check = result(
             IMC_ROOTDIR_ID,
             Verdict::Fail,
@@ -461,7 +466,10 @@ fn check_imc_rootdir(
             let ev = with_control_set(evidence([
                 (
                     "key",
-                    json!(format!("HKLM\\SYSTEM\\{}", in_control_set(IMC_PARAMETERS_KEY))),
+                    json!(format!(
+                        "HKLM\\SYSTEM\\{}",
+                        in_control_set(IMC_PARAMETERS_KEY)
+                    )),
                 ),
                 ("value", json!(ROOTDIR_VALUE)),
                 ("missing", json!(missing)),
@@ -508,7 +516,10 @@ fn check_imc_rootdir(
         crate::report::evidence_text(&value.data_json())
     );
     let Some(text) = text else {
-        let summary = format!("RootDir is {}, not a string naming a folder", value.type_name());
+        let summary = format!(
+            "RootDir is {}, not a string naming a folder",
+            value.type_name()
+        );
         return fail(summary, ev, now);
     };
     if text.is_empty() {
@@ -566,7 +577,10 @@ fn check_pickup_acl(
         Err(unknown) => {
             return unknown_with_next_step(
                 PICKUP_ACL_ID,
-                format!("The pickup folder is not known: {}", lower_first(&unknown.why)),
+                format!(
+                    "The pickup folder is not known: {}",
+                    lower_first(&unknown.why)
+                ),
                 unknown.next_step,
                 evidence([("problem", json!(unknown.why))]),
             );
@@ -583,7 +597,11 @@ fn check_pickup_acl(
                     .to_string(),
                 format!(
                     "give the account with --anonymous-account NAME, or {}",
-                    collect_hive_step(windows, HiveKind::System, views.registry.is_damaged(HiveKind::System))
+                    collect_hive_step(
+                        windows,
+                        HiveKind::System,
+                        views.registry.is_damaged(HiveKind::System)
+                    )
                 ),
                 evidence([("folder", json!(folder))]),
             );
@@ -591,13 +609,13 @@ fn check_pickup_acl(
     };
 
     let matches = views.acl.find(&folder);
-    let mut ev = evidence([
-        ("folder", json!(folder)),
-        ("account", json!(account_name)),
-    ]);
+    let mut ev = evidence([("folder", json!(folder)), ("account", json!(account_name))]);
     let collect_snapshot = || {
         collect_advice(windows, |target| {
-            format!("an ACL snapshot of {folder} ({})", target.acl_file("pickup"))
+            format!(
+                "an ACL snapshot of {folder} ({})",
+                target.acl_file("pickup")
+            )
         })
     };
     if matches.is_empty() {
@@ -627,7 +645,12 @@ fn check_pickup_acl(
     }
     ev.insert(
         "snapshots".into(),
-        Value::Array(matches.iter().map(|(acl, how)| snapshot_evidence(acl, how)).collect()),
+        Value::Array(
+            matches
+                .iter()
+                .map(|(acl, how)| snapshot_evidence(acl, how))
+                .collect(),
+        ),
     );
     let (first, _) = matches[0];
     if let Some((other, _)) = matches.iter().find(|(acl, _)| !same_acl(acl, first)) {
@@ -682,7 +705,10 @@ fn check_pickup_acl(
                                 deny.aces.iter().map(|n| format!("#{n}")).collect();
                             Some(format!(
                                 "the deny entry for {} (ACE {}), should it apply ({cause})",
-                                deny.principal.as_deref().or(deny.sid.as_deref()).unwrap_or("?"),
+                                deny.principal
+                                    .as_deref()
+                                    .or(deny.sid.as_deref())
+                                    .unwrap_or("?"),
                                 aces.join(", ")
                             ))
                         }
@@ -724,12 +750,16 @@ fn check_pickup_acl(
             let why = if depends_on.is_empty() {
                 format!(
                     "which account the ACL's unresolved SIDs are ({})",
-                    token.unknown.first().map_or("the account's SID is unknown", |u| u)
+                    token
+                        .unknown
+                        .first()
+                        .map_or("the account's SID is unknown", |u| u)
                 )
             } else {
                 depends_on.join("; ")
             };
-            let mut summary = format!("Whether {account_name} has Add on {folder} depends on {why}");
+            let mut summary =
+                format!("Whether {account_name} has Add on {folder} depends on {why}");
             if !in_question.is_empty() {
                 summary.push_str(&format!("; possible cause: {}", in_question.join(", ")));
             }
@@ -775,12 +805,17 @@ fn undecided_next_step(
             }
         }
     }
-    if depends_on.iter().any(|d| d.contains("does not show in full")) {
+    if depends_on
+        .iter()
+        .any(|d| d.contains("does not show in full"))
+    {
         steps.push(format!(
             "look at the ACE on the server (`cacls` / Explorer's Advanced view), or {}",
-            collect_advice(windows, |_| "the folder's ACL as SDDL (icacls /save, on Windows \
+            collect_advice(windows, |_| {
+                "the folder's ACL as SDDL (icacls /save, on Windows \
                 Server 2003 SP2 and later)"
-                .to_string())
+                    .to_string()
+            })
         ));
     }
     if steps.is_empty() {
@@ -804,7 +839,10 @@ fn aces_in_question(
         .enumerate()
         .filter(|(_, ace)| {
             !ace.is_inherit_only()
-                && matches!(ace.ace_type, ace_type::ACCESS_ALLOWED | ace_type::ACCESS_DENIED)
+                && matches!(
+                    ace.ace_type,
+                    ace_type::ACCESS_ALLOWED | ace_type::ACCESS_DENIED
+                )
                 && rights::map_generic(ace.mask | ace.unknown_rights) & FILE_ADD_FILE != 0
                 && token.may_hold(&ace.trustee)
         })
@@ -874,7 +912,11 @@ fn snapshot_evidence(acl: &FolderAcl, how: &FolderMatch) -> Value {
 }
 
 /// A principal's name: well-known, from SAM, or as the snapshot printed it.
-fn principal_name(trustee: &Trustee, display: Option<&str>, accounts: Option<&LocalAccounts>) -> Option<String> {
+fn principal_name(
+    trustee: &Trustee,
+    display: Option<&str>,
+    accounts: Option<&LocalAccounts>,
+) -> Option<String> {
     if let Some(name) = display {
         return Some(name.to_string());
     }
@@ -889,13 +931,21 @@ fn principal_name(trustee: &Trustee, display: Option<&str>, accounts: Option<&Lo
     accounts
         .users
         .iter()
-        .find(|u| u.sid.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&text)))
+        .find(|u| {
+            u.sid
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&text))
+        })
         .map(|u| u.name.clone())
         .or_else(|| {
             accounts
                 .groups
                 .iter()
-                .find(|g| g.sid.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&text)))
+                .find(|g| {
+                    g.sid
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&text))
+                })
                 .map(|g| g.name.clone())
         })
 }
@@ -937,7 +987,9 @@ fn deciding_words(
         token
             .groups
             .iter()
-            .find(|m| m.how == Membership::AliasExpansion && d.ace.trustee == Trustee::Sid(m.sid.clone()))
+            .find(|m| {
+                m.how == Membership::AliasExpansion && d.ace.trustee == Trustee::Sid(m.sid.clone())
+            })
             .map(|m| format!(" ({} is a {})", token.account_name, m.why))
             .unwrap_or_default()
     };
@@ -972,7 +1024,11 @@ fn deciding_words(
                      created in the folder, not to the folder itself",
                     inherit_only.join(", "),
                     if inherit_only.len() == 1 { "is" } else { "are" },
-                    if inherit_only.len() == 1 { "it applies only" } else { "they apply only" }
+                    if inherit_only.len() == 1 {
+                        "it applies only"
+                    } else {
+                        "they apply only"
+                    }
                 )
             }
         }
@@ -1059,9 +1115,11 @@ fn why_may_apply(trustee: &Trustee, token: &Token) -> Option<String> {
             .unknown_groups
             .iter()
             .find(|u| {
-                u.name
-                    .as_deref()
-                    .is_some_and(|n| crate::acl::names::split_domain(n).1.eq_ignore_ascii_case(crate::acl::names::split_domain(name).1))
+                u.name.as_deref().is_some_and(|n| {
+                    crate::acl::names::split_domain(n)
+                        .1
+                        .eq_ignore_ascii_case(crate::acl::names::split_domain(name).1)
+                })
             })
             .map(|u| u.why.clone()),
     }
@@ -1167,9 +1225,9 @@ fn acl_fix(
                 },
                 aces: vec![position + 1],
                 denied,
-                principal_has_allow_entries: entries.iter().any(|ace| {
-                    ace.ace_type == ace_type::ACCESS_ALLOWED && &ace.trustee == trustee
-                }),
+                principal_has_allow_entries: entries
+                    .iter()
+                    .any(|ace| ace.ace_type == ace_type::ACCESS_ALLOWED && &ace.trustee == trustee),
                 possible_cause,
                 inherited: deny.ace.flags & ace_flags::INHERITED != 0,
             },
