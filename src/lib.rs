@@ -21,6 +21,10 @@ pub mod analyze;
 pub mod bundle;
 pub mod cli;
 pub mod escape;
+/// Writers of test fixtures and samples: only with the `fixture` feature
+/// (tests, examples, benches and fuzz targets turn it on) and in the
+/// library's own unit tests.
+#[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod registry;
 pub mod report;

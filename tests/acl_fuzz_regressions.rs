@@ -5,8 +5,9 @@
 use hivetriage::acl::manifest::read_manifest;
 use hivetriage::acl::{
     SnapshotForm, parse_binary_descriptor, parse_sddl, read_snapshot_file, render_sddl,
-    sniff_snapshot, to_binary_descriptor,
+    sniff_snapshot,
 };
+use hivetriage::fixture::acl::to_binary_descriptor;
 use hivetriage::source::text::{decode_text, lines};
 use std::path::PathBuf;
 

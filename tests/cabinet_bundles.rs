@@ -4,6 +4,8 @@
 //! refused with a message naming it, and the rest of the bundle is used.
 //! Tests needing `gcab` print why they skip when it is absent.
 
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, analyze_bundle};
 use hivetriage::bundle::{Limits, open_zip_bytes};
 use hivetriage::fixture::scenario::Scenario;
@@ -37,7 +39,9 @@ fn gcab(files: &[(&str, &[u8])], compress: bool) -> Option<Vec<u8>> {
             Some(std::fs::read(dir.path().join("out.cab")).unwrap())
         }
         Err(error) => {
-            eprintln!("skipped: gcab is not installed (apt-get install gcab): {error}");
+            common::skip(&format!(
+                "gcab is not installed (apt-get install gcab): {error}"
+            ));
             None
         }
     }

@@ -3,22 +3,15 @@
 //! colours table verdicts only when asked (NO_COLOR and terminal detection
 //! are unit-tested in `cli::color`).
 
-use assert_cmd::Command;
+mod common;
+
 use clap::CommandFactory;
 use hivetriage::cli::Cli;
 use std::path::Path;
 
 fn run(args: &[&str]) -> (i32, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stdout).unwrap(),
-    )
+    let (status, stdout, _) = common::hivetriage(args).env_remove("NO_COLOR").run();
+    (status, stdout)
 }
 
 /// Every subcommand path (`["rules", "show"]`, ...), clap's own `help`

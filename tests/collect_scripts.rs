@@ -4,7 +4,8 @@
 //! (with the fixture writers) and run through the real classification and
 //! analysis.
 
-use assert_cmd::Command;
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, evaluate, load_bundle};
 use hivetriage::bundle::{self, Limits};
 use hivetriage::fixture::acl::{get_acl_list, icacls_save_bytes};
@@ -174,20 +175,12 @@ fn script_snapshots() {
 #[test]
 fn collect_prints_the_script_exactly() {
     for (target, name) in TARGETS {
-        let output = Command::cargo_bin("hivetriage")
-            .unwrap()
-            .args(["collect", "--for", name])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0));
-        assert_eq!(output.stdout, script(target).text.into_bytes(), "{name}");
+        let (status, stdout, _) = common::hivetriage(["collect", "--for", name]).run_bytes();
+        assert_eq!(status, 0);
+        assert_eq!(stdout, script(target).text.into_bytes(), "{name}");
     }
-    let bad = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .args(["collect", "--for", "win95"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
+    let (status, _, _) = common::hivetriage(["collect", "--for", "win95"]).run();
+    assert_eq!(status, 2);
 }
 
 /// The produced names that bundle discovery must recognise today (the

@@ -5,7 +5,8 @@
 //!
 //! `fix.reg` is read back with the project's own `.reg` reader.
 
-use assert_cmd::Command;
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, analyze_location, evaluate, load_bundle};
 use hivetriage::bundle::{self, BundleLocation, Limits};
 use hivetriage::fixture::scenario::{Scenario, iusr_sid, samples};
@@ -17,6 +18,7 @@ use hivetriage::report::BundleReport;
 use hivetriage::report::fix_files::{FixFiles, fix_files};
 use hivetriage::rules::{FixAction, Verdict};
 use hivetriage::source::reg_export::{RegExportVersion, parse_reg_export};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 const AM: &str = "Q306957.active-messaging";
@@ -66,23 +68,14 @@ fn run_fix_dir(inputs: &[&Path], dir: &Path) -> (i32, String) {
         .iter()
         .map(|input| input.strip_prefix(root).unwrap_or(input))
         .collect();
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .current_dir(root)
-        .arg("analyze")
-        .arg("--format")
-        .arg("json")
-        .arg("--fix-dir")
-        .arg(dir)
-        .args(inputs)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut args: Vec<&OsStr> = ["analyze", "--format", "json", "--fix-dir"]
+        .map(OsStr::new)
+        .to_vec();
+    args.push(dir.as_os_str());
+    args.extend(inputs.iter().map(|input| input.as_os_str()));
+    let (status, stdout, stderr) = common::hivetriage(args).current_dir(root).run();
     serde_json::from_str::<serde_json::Value>(&stdout).expect("stdout is still pure JSON");
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    (status, stderr)
 }
 
 /// Every file under `dir`, relative, sorted.
@@ -546,18 +539,10 @@ fn the_grant_alone_does_not_fix_a_deny() {
 
 /// `analyze --fix-dir DIR [extra] inputs` from `cwd`: (status, stderr).
 fn run_in(cwd: &Path, dir: &str, extra: &[&str], inputs: &[&str]) -> (i32, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .current_dir(cwd)
-        .args(["analyze", "--format", "json", "--fix-dir", dir])
-        .args(extra)
-        .args(inputs)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let head = ["analyze", "--format", "json", "--fix-dir", dir];
+    let args = head.iter().chain(extra).chain(inputs);
+    let (status, _, stderr) = common::hivetriage(args).current_dir(cwd).run();
+    (status, stderr)
 }
 
 #[test]

@@ -27,6 +27,16 @@ const CHECKS: [&str; 3] = [
 
 /// The HTML page and the JSON reports of the same inputs; the page is
 /// written into `dir`.
+/// A browser, or `None` after [`common::skip`] (which fails the test in CI)
+/// when Chromium is not installed.
+fn launch() -> Option<Browser> {
+    let browser = Browser::launch();
+    if browser.is_none() {
+        common::skip("chromium is not installed (apt-get install chromium, as .ci/run does)");
+    }
+    browser
+}
+
 fn page_and_reports(dir: &Path, inputs: &[&Path], extra: &[&str]) -> (PathBuf, Vec<Value>) {
     let inputs: Vec<&str> = inputs.iter().map(|p| p.to_str().expect("UTF-8")).collect();
     let mut args = vec!["analyze", "-q", "--format", "html"];
@@ -152,7 +162,7 @@ fn assert_clean(page: &mut Page) {
 
 #[test]
 fn counts_chart_and_rows_equal_the_reports_and_follow_the_filters() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -240,7 +250,7 @@ fn counts_chart_and_rows_equal_the_reports_and_follow_the_filters() {
 
 #[test]
 fn every_column_sorts_both_ways() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -342,7 +352,7 @@ fn every_column_sorts_both_ways() {
 
 #[test]
 fn details_show_checks_evidence_the_fix_for_the_servers_windows_sources_and_errors() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -479,7 +489,7 @@ fn browser_grant_clipboard(page: &mut Page) {
 
 #[test]
 fn one_bundle_opens_with_its_details() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -500,7 +510,7 @@ fn one_bundle_opens_with_its_details() {
 
 #[test]
 fn hostile_names_render_as_text_run_nothing_and_the_policy_holds() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -593,7 +603,7 @@ fn hostile_names_render_as_text_run_nothing_and_the_policy_holds() {
 
 #[test]
 fn without_scripts_the_summary_and_the_table_are_there_summary_first() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -636,7 +646,7 @@ fn without_scripts_the_summary_and_the_table_are_there_summary_first() {
 
 #[test]
 fn a_large_batch_shows_a_page_of_rows_at_a_time_and_counts_them_all() {
-    let Some(mut browser) = Browser::launch() else {
+    let Some(mut browser) = launch() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,8 @@
 //! builder, read the hive back and compare with the model, so one compare
 //! function serves every case.
 
+mod common;
+
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -846,7 +848,9 @@ fn run_tool(tool: &str, args: &[&str], hive: &Path) -> Option<String> {
             Some(String::from_utf8(output.stdout).expect("tool output is UTF-8"))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("skipped: {tool} is not installed (Debian: reglookup, libhivex-bin)");
+            common::skip(&format!(
+                "{tool} is not installed (Debian: reglookup, libhivex-bin)"
+            ));
             None
         }
         Err(error) => panic!("{tool}: {error}"),
@@ -1438,7 +1442,7 @@ fn hivexget_finds_values_through_paths() {
     {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("skipped: hivexget is not installed (Debian: libhivex-bin)");
+            common::skip("hivexget is not installed (Debian: libhivex-bin)");
             return;
         }
         Err(error) => panic!("hivexget: {error}"),

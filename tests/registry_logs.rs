@@ -8,10 +8,10 @@
 mod common;
 
 use hivetriage::fixture::regf::log::{
-    NewFormatFiles, NewFormatPlan, dirty_with_new_format_logs, dirty_with_old_format_log,
-    log_base_block, new_format_entry, new_format_files, old_format_log, rehash_entry,
-    set_sequence_numbers,
+    NewFormatPlan, dirty_with_new_format_logs, dirty_with_old_format_log, log_base_block,
+    new_format_entry, new_format_files, old_format_log, rehash_entry, set_sequence_numbers,
 };
+use hivetriage::fixture::regf::log_cases::{flush_states, missing_entries_cases, system};
 use hivetriage::fixture::regf::{BASE_BLOCK_SIZE, HiveBuilder};
 use hivetriage::registry::log::{LogOutcome, LogReport, TransactionLog, replay};
 use hivetriage::registry::{HiveData, HiveFile, RegKey, WalkControl, sniff_regf};
@@ -592,23 +592,6 @@ fn clean_corpus_hives_ignore_every_corpus_log() {
 
 // --------------------------------------------------- with the writer
 
-/// A SYSTEM-like hive; `rootdir` adds the value only the logs will hold.
-fn system(rootdir: Option<&str>, extra_keys: usize) -> HiveBuilder {
-    let mut hive = HiveBuilder::new();
-    hive.file_name(r"\WINNT\system32\config\SYSTEM");
-    hive.key("Select").dword("Current", 1);
-    let parameters = hive.key(r"ControlSet001\Services\MSExchangeIMC\Parameters");
-    parameters.dword("Start", 2);
-    if let Some(rootdir) = rootdir {
-        parameters.sz("RootDir", rootdir);
-    }
-    for index in 0..extra_keys {
-        hive.key(&format!(r"ControlSet001\Services\Filler{index:04}"))
-            .binary("Blob", &[index as u8; 300]);
-    }
-    hive
-}
-
 fn rootdir_of(hive: &HiveFile) -> Option<String> {
     hive.read_key(r"ControlSet001\Services\MSExchangeIMC\Parameters")
         .unwrap()
@@ -707,132 +690,14 @@ fn writer_new_format_logs_apply_in_sequence_across_both_files() {
 
 // ------------------------------- missing entries, as Windows leaves them
 
-/// States of SYSTEM whose RootDir names the flush that wrote it (`s1` ..
-/// `s7`); some flushes grow the hive by whole bins.
-fn flush_states() -> Vec<HiveBuilder> {
-    let mut states = vec![system(None, 2)];
-    for (index, extra) in [2, 30, 31, 31, 45, 46, 46].into_iter().enumerate() {
-        states.push(system(Some(&format!("s{}", index + 1)), extra));
-    }
-    states
-}
-
-/// The layouts Windows 8.1 and later leave (see the format specification's
-/// note on missing log entries), built with the log writer: `(name, files,
-/// the state recovery must give)`.
-fn missing_entries_cases() -> Vec<(&'static str, NewFormatFiles, usize)> {
-    let states = flush_states();
-    let refs: Vec<&HiveBuilder> = states.iter().collect();
-    let plan = |states: usize| NewFormatPlan {
-        states: &refs[..states],
-        on_disk: 0,
-        hive_secondary: 1,
-        sequences: &[],
-        log1: &[],
-        log2: &[],
-        log1_remains: &[],
-        log2_remains: &[],
-    };
-    let mut damaged = new_format_files(&NewFormatPlan {
-        on_disk: 1,
-        hive_secondary: 6,
-        sequences: &[5, 6, 7],
-        log1: &[0],
-        log2: &[1, 2],
-        ..plan(4)
-    });
-    // The hive's base block damaged (its checksum field), the rest intact.
-    damaged.primary[508..512].copy_from_slice(b"INVL");
-    vec![
-        // The hive says 2093; the logs start at 2107.
-        (
-            "gap-at-start",
-            new_format_files(&NewFormatPlan {
-                hive_secondary: 2093,
-                sequences: &[2107, 2108, 2109],
-                log1: &[0],
-                log2: &[1, 2],
-                ..plan(4)
-            }),
-            3,
-        ),
-        // LOG2 was written first: it starts, LOG1 continues it.
-        (
-            "log2-before-log1",
-            new_format_files(&NewFormatPlan {
-                hive_secondary: 40,
-                sequences: &[40, 41, 42],
-                log1: &[2],
-                log2: &[0, 1],
-                ..plan(4)
-            }),
-            3,
-        ),
-        // LOG1 held 10..12, then LOG2 13..14 after a reconcile (the hive
-        // says 13), then LOG1 again 15..16 from its start, over the older
-        // run, whose entry 12 is left after them.
-        (
-            "rotation-twice",
-            new_format_files(&NewFormatPlan {
-                on_disk: 3,
-                hive_secondary: 13,
-                sequences: &[10, 11, 12, 13, 14, 15, 16],
-                log1: &[5, 6],
-                log2: &[3, 4],
-                log1_remains: &[2],
-                ..plan(8)
-            }),
-            7,
-        ),
-        // LOG2 starts first but is older than the hive (20 < 22): LOG1
-        // alone, from 22.
-        (
-            "starting-log-not-eligible",
-            new_format_files(&NewFormatPlan {
-                on_disk: 2,
-                hive_secondary: 22,
-                sequences: &[20, 21, 22, 23],
-                log1: &[2, 3],
-                log2: &[0, 1],
-                ..plan(5)
-            }),
-            4,
-        ),
-        // A damaged base block: LOG2, which starts later, alone.
-        ("damaged-base-block", damaged, 3),
-        // LOG2 starts at 8, not at 6 after LOG1's 5: LOG1 alone.
-        (
-            "second-does-not-continue",
-            new_format_files(&NewFormatPlan {
-                hive_secondary: 5,
-                sequences: &[5, 6, 8],
-                log1: &[0],
-                log2: &[2],
-                ..plan(4)
-            }),
-            1,
-        ),
-        // Both logs older than the hive (50): nothing applies.
-        (
-            "both-older-than-the-hive",
-            new_format_files(&NewFormatPlan {
-                hive_secondary: 50,
-                sequences: &[40, 41, 42],
-                log1: &[0],
-                log2: &[1, 2],
-                ..plan(4)
-            }),
-            0,
-        ),
-    ]
-}
-
 /// What yarp made of each case: the SHA-256 of the whole file its
 /// `PrimaryFile.apply_new_log_files` (LOG1, LOG2) and
 /// `save_recovered_hive` saved, or `None` where it recovered nothing
 /// (both logs: NotEligibleException). Run on the files
-/// `write_missing_entries_cases` writes, with yarp/RegistryFile.py of
-/// msuhanov/yarp kept outside this repository (CI cannot run it). yarp
+/// `cargo run --example missing_entries_cases -- DIR` writes (the cases
+/// are `fixture::regf::log_cases::missing_entries_cases`), with
+/// yarp/RegistryFile.py of msuhanov/yarp kept outside this repository (CI
+/// cannot run it). yarp
 /// applied: gap-at-start LOG1 2107, LOG2 2108..2109; log2-before-log1
 /// LOG2 40..41, LOG1 42; rotation-twice LOG2 13..14, LOG1 15..16;
 /// starting-log-not-eligible LOG1 22..23; damaged-base-block LOG2 6..7;
@@ -1015,40 +880,6 @@ fn windows_pair_is_log1_and_log2_and_an_unusable_one_leaves_the_other_alone() {
             .to_string()
             .starts_with("applied 2 entries (sequence 2..3), starting after the hive's secondary")
     );
-}
-
-/// Writes each missing-entries case as `<dir>/<case>/SYSTEM`, `SYSTEM.LOG1`
-/// and `SYSTEM.LOG2`, with `dir` from `$MISSING_ENTRIES_DIR`, for running
-/// yarp on them.
-#[test]
-#[ignore]
-fn write_missing_entries_cases() {
-    let dir = std::path::PathBuf::from(std::env::var("MISSING_ENTRIES_DIR").unwrap());
-    for (name, files, _) in missing_entries_cases() {
-        let case = dir.join(name);
-        std::fs::create_dir_all(&case).unwrap();
-        std::fs::write(case.join("SYSTEM"), &files.primary).unwrap();
-        std::fs::write(case.join("SYSTEM.LOG1"), &files.log1).unwrap();
-        std::fs::write(case.join("SYSTEM.LOG2"), &files.log2).unwrap();
-        let replayed = replay(
-            "SYSTEM",
-            files.primary.clone(),
-            &[
-                TransactionLog {
-                    name: "SYSTEM.LOG1",
-                    bytes: &files.log1,
-                },
-                TransactionLog {
-                    name: "SYSTEM.LOG2",
-                    bytes: &files.log2,
-                },
-            ],
-            NO_LIMIT,
-        );
-        if let Some(recovered) = replayed.recovered {
-            std::fs::write(case.join("ours"), recovered).unwrap();
-        }
-    }
 }
 
 // ------------------------------------------- damaged and hostile logs

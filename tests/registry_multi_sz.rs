@@ -93,7 +93,7 @@ fn reglookup_multi_sz(file: &Path) -> Option<Vec<(String, String, bool)>> {
     {
         Ok(output) if output.status.success() => output,
         other => {
-            eprintln!("skipped: reglookup is not usable here ({other:?})");
+            common::skip(&format!("reglookup is not usable here ({other:?})"));
             return None;
         }
     };

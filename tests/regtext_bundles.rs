@@ -3,7 +3,8 @@
 //! lines, truncation, odd encodings, decompression bombs) — each named in
 //! `errors` while the rest of the bundle is still used.
 
-use assert_cmd::Command;
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, analyze_bundle};
 use hivetriage::bundle::{Limits, open_zip_bytes};
 use hivetriage::fixture::reg_text::{
@@ -355,19 +356,8 @@ fn run_binary(entries: &[(String, Vec<u8>)], extra: &[&str]) -> (i32, Value) {
     std::fs::write(&path, zip_bytes(&borrowed)).unwrap();
     let mut args = vec!["analyze", "--format", "json", path.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .args(&args)
-        .output()
-        .unwrap();
-    let status = output.status.code().expect("exited");
-    assert_ne!(
-        status,
-        101,
-        "panicked: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (status, stdout, _) = common::hivetriage(&args).run_bytes();
+    let reports: Value = serde_json::from_slice(&stdout).unwrap();
     (status, reports[0].clone())
 }
 
@@ -415,12 +405,10 @@ fn a_folder_holding_only_text_exports_is_one_bundle() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
     }
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
-        .args(["analyze", "--format", "json", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (_, stdout, _) =
+        common::hivetriage(["analyze", "--format", "json", dir.path().to_str().unwrap()])
+            .run_bytes();
+    let reports: Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(reports.as_array().unwrap().len(), 1, "{reports:#}");
     assert_eq!(reports[0]["computer_name"], "EXCH01");
     assert_eq!(check(&reports[0], AM)["verdict"], "pass");

@@ -5,6 +5,8 @@
 //! `mscompress` are analyzed exactly like the hives they hold. Each test
 //! prints why it skips when the tools are absent.
 
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, analyze_bundle};
 use hivetriage::bundle::{Limits, open_zip_bytes};
 use hivetriage::fixture::scenario::{RegistryForm, Scenario};
@@ -24,7 +26,9 @@ fn have(tool: &str) -> bool {
         .status()
         .is_ok();
     if !found {
-        eprintln!("skipped: {tool} is not installed (apt-get install mscompress)");
+        common::skip(&format!(
+            "{tool} is not installed (apt-get install mscompress)"
+        ));
     }
     found
 }

@@ -8,7 +8,8 @@
 //! Kit / Support Tools there), whose registry changes go through a REGEDIT4
 //! file and regedit.
 
-use assert_cmd::Command;
+mod common;
+
 use hivetriage::fixture::scenario::{
     Scenario, ValueSpec, WindowsRelease, pickup_sddl_guests_denied, pickup_sddl_read_only,
 };
@@ -22,17 +23,10 @@ const ACL: &str = "Q306957.pickup-acl";
 /// Runs the binary in `dir` with a wide `COLUMNS`, so the table does not
 /// wrap; returns (status, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .unwrap()
+    common::hivetriage(args)
         .current_dir(dir)
         .env("COLUMNS", "2000")
-        .args(args)
-        .output()
-        .unwrap();
-    let status = output.status.code().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_ne!(status, 101, "panicked: {stderr}");
-    (status, String::from_utf8(output.stdout).unwrap(), stderr)
+        .run()
 }
 
 /// Two bundles per release: Active Messaging off and Guests denied on the

@@ -1,7 +1,8 @@
 //! Every rule and check is documented, in the layout `rules show` relies on,
 //! and `hivetriage rules` / `rules show` print that documentation.
 
-use assert_cmd::Command;
+mod common;
+
 use hivetriage::rules::{self, Rule};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
@@ -209,16 +210,7 @@ fn an_incomplete_documentation_is_caught() {
 }
 
 fn hivetriage(args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("hivetriage")
-        .expect("binary built")
-        .args(args)
-        .output()
-        .expect("hivetriage runs");
-    (
-        output.status.code().expect("exited"),
-        String::from_utf8(output.stdout).expect("UTF-8"),
-        String::from_utf8(output.stderr).expect("UTF-8"),
-    )
+    common::hivetriage(args).run()
 }
 
 #[test]

@@ -24,7 +24,9 @@ fn samusrgrp_members(hive: &[u8]) -> Option<BTreeMap<u32, Vec<String>>> {
     let output = match Command::new("samusrgrp").arg("-L").arg(&path).output() {
         Ok(output) => output,
         Err(error) => {
-            eprintln!("skipped: samusrgrp (Debian package chntpw) cannot run: {error}");
+            common::skip(&format!(
+                "samusrgrp (Debian package chntpw) cannot run: {error}"
+            ));
             return None;
         }
     };

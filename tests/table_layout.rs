@@ -10,11 +10,13 @@
 //! terminal) and checks the pane holds exactly the snapshot's text; it
 //! skips, saying so, when tmux is not installed (`.ci/run` installs it).
 
+mod common;
+
 use hivetriage::analyze::{AnalyzeOptions, analyze_location};
 use hivetriage::bundle::{BundleLocation, discover};
 use hivetriage::report::layout::{units, width};
 use hivetriage::report::{BundleReport, TableStyle, write_table_styled};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const WIDTHS: [usize; 3] = [80, 100, 200];
@@ -136,7 +138,7 @@ fn in_tmux(input: &str, columns: usize) -> Option<String> {
     };
     let binary = env!("CARGO_BIN_EXE_hivetriage");
     let script = format!(
-        "cd '{}' && env -u COLUMNS '{binary}' analyze '{input}'; echo __END__; sleep 60",
+        "cd '{}' && env -u COLUMNS '{binary}' analyze '{input}'; echo __END__ $?; sleep 60",
         env!("CARGO_MANIFEST_DIR")
     );
     let (x, y) = (columns.to_string(), "200".to_string());
@@ -155,6 +157,10 @@ fn in_tmux(input: &str, columns: usize) -> Option<String> {
     let end = pane
         .find("__END__")
         .expect("the command finished in the pane");
+    // Run in a terminal, not through common::hivetriage: check for a panic
+    // (status 101) here.
+    let status = pane[end..].split_whitespace().nth(1);
+    assert_ne!(status, Some("101"), "panicked: {pane}");
     Some(pane[..end].to_string())
 }
 
@@ -164,7 +170,7 @@ fn what_a_terminal_shows_is_the_snapshot() {
         let reports = reports(input);
         for columns in WIDTHS {
             let Some(pane) = in_tmux(input, columns) else {
-                eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+                common::skip("tmux is not installed (apt-get install tmux)");
                 return;
             };
             assert!(pane.contains("Q306957."), "{name} at {columns}: {pane}");
@@ -184,29 +190,20 @@ fn what_a_terminal_shows_is_the_snapshot() {
 #[test]
 fn the_table_fits_columns_given_by_the_environment() {
     let run = |columns: &str| {
-        let output = assert_cmd::Command::cargo_bin("hivetriage")
-            .unwrap()
+        let (_, stdout, _) = common::hivetriage(["analyze", "samples/guests-denied.zip"])
             .env("COLUMNS", columns)
-            .args(["analyze", "samples/guests-denied.zip"])
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .output()
-            .unwrap();
-        String::from_utf8(output.stdout).unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .run();
+        stdout
     };
     let reports = reports("samples/guests-denied.zip");
     assert_eq!(run("80"), render(&reports, Some(80)));
     // In a pipe without COLUMNS: 100 columns.
-    let output = assert_cmd::Command::cargo_bin("hivetriage")
-        .unwrap()
+    let (_, stdout, _) = common::hivetriage(["analyze", "samples/guests-denied.zip"])
         .env_remove("COLUMNS")
-        .args(["analyze", "samples/guests-denied.zip"])
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
-        render(&reports, Some(100))
-    );
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .run();
+    assert_eq!(stdout, render(&reports, Some(100)));
 }
 
 /// A check whose evidence is mostly sentences (an `unknown` without a SAM:

@@ -3,7 +3,8 @@
 //! owner, group and DACL.
 #![no_main]
 
-use hivetriage::acl::{parse_binary_descriptor, parse_sddl, render_sddl, to_binary_descriptor};
+use hivetriage::acl::{parse_binary_descriptor, parse_sddl, render_sddl};
+use hivetriage::fixture::acl::to_binary_descriptor;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -205,82 +205,11 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
 }
 
-/// Writes a self-relative descriptor (header, owner, group, DACL), for
-/// fixtures and for checking the reader. Object ACEs are written without
-/// GUIDs; `Trustee::Name` entries cannot be written and are left out.
-pub fn to_binary_descriptor(descriptor: &SecurityDescriptor) -> Vec<u8> {
-    let mut control_word = descriptor.control.unwrap_or(0) | control::SELF_RELATIVE;
-    // The SACL is not kept, so it is not announced either.
-    control_word &= !control::SACL_PRESENT;
-    match descriptor.dacl {
-        Dacl::NotPresent => control_word &= !control::DACL_PRESENT,
-        _ => control_word |= control::DACL_PRESENT,
-    }
-    let mut out = vec![0u8; HEADER_SIZE];
-    out[0] = 1;
-    out[2..4].copy_from_slice(&control_word.to_le_bytes());
-    let set_offset = |out: &mut Vec<u8>, at: usize| {
-        let here = u32::try_from(out.len()).unwrap_or(0);
-        out[at..at + 4].copy_from_slice(&here.to_le_bytes());
-    };
-    if let Some(owner) = &descriptor.owner {
-        set_offset(&mut out, 4);
-        out.extend(owner.to_binary());
-    }
-    if let Some(group) = &descriptor.group {
-        set_offset(&mut out, 8);
-        out.extend(group.to_binary());
-    }
-    if let Dacl::Entries(aces) = &descriptor.dacl {
-        set_offset(&mut out, 16);
-        let mut body = Vec::new();
-        let mut count = 0u16;
-        for ace in aces {
-            let super::Trustee::Sid(sid) = &ace.trustee else {
-                continue;
-            };
-            let sid_bytes = sid.to_binary();
-            let object = matches!(
-                ace.ace_type,
-                ace_type::ACCESS_ALLOWED_OBJECT | ace_type::ACCESS_DENIED_OBJECT
-            );
-            let size = ACE_HEADER_SIZE + 4 + if object { 4 } else { 0 } + sid_bytes.len();
-            body.push(ace.ace_type);
-            body.push(ace.flags);
-            body.extend_from_slice(&u16::try_from(size).unwrap_or(0).to_le_bytes());
-            body.extend_from_slice(&ace.mask.to_le_bytes());
-            if object {
-                body.extend_from_slice(&0u32.to_le_bytes());
-            }
-            body.extend(sid_bytes);
-            count += 1;
-        }
-        let revision = if aces
-            .iter()
-            .any(|a| a.ace_type >= ace_type::ACCESS_ALLOWED_OBJECT)
-        {
-            4
-        } else {
-            2
-        };
-        out.push(revision);
-        out.push(0);
-        out.extend_from_slice(
-            &u16::try_from(ACL_HEADER_SIZE + body.len())
-                .unwrap_or(0)
-                .to_le_bytes(),
-        );
-        out.extend_from_slice(&count.to_le_bytes());
-        out.extend_from_slice(&[0, 0]);
-        out.extend(body);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::acl::parse_sddl;
+    use crate::fixture::acl::to_binary_descriptor;
 
     #[test]
     fn null_dacl_and_absent_parts() {

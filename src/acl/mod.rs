@@ -16,7 +16,6 @@ pub use access::{
     AccessOutcome, AceDecision, RightDecision, TokenAccess, access_check, evaluate_for_token,
     explain_rights, same_access,
 };
-pub use binary::to_binary_descriptor;
 pub use names::Principals;
 pub use sddl_text::{render_ace, render_sddl};
 pub use sid::{Sid, SidParseError, known, well_known_name, well_known_sid};

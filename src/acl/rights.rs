@@ -177,42 +177,6 @@ pub fn win32_right(name: &str) -> Option<u32> {
         .map(|(_, mask)| *mask)
 }
 
-/// The names cacls lists under `(special access:)` for a mask, one per bit
-/// (generic rights first, as published outputs show `GENERIC_READ` before
-/// `GENERIC_EXECUTE`); `None` when a bit has no name.
-pub fn win32_names(mask: u32) -> Option<Vec<&'static str>> {
-    const ORDER: &[(&str, u32)] = &[
-        ("GENERIC_READ", GENERIC_READ),
-        ("GENERIC_WRITE", GENERIC_WRITE),
-        ("GENERIC_EXECUTE", GENERIC_EXECUTE),
-        ("GENERIC_ALL", GENERIC_ALL),
-        ("MAXIMUM_ALLOWED", MAXIMUM_ALLOWED),
-        ("ACCESS_SYSTEM_SECURITY", ACCESS_SYSTEM_SECURITY),
-        ("DELETE", DELETE),
-        ("READ_CONTROL", READ_CONTROL),
-        ("WRITE_DAC", WRITE_DAC),
-        ("WRITE_OWNER", WRITE_OWNER),
-        ("SYNCHRONIZE", SYNCHRONIZE),
-        ("FILE_READ_DATA", FILE_READ_DATA),
-        ("FILE_WRITE_DATA", FILE_ADD_FILE),
-        ("FILE_APPEND_DATA", FILE_ADD_SUBDIRECTORY),
-        ("FILE_READ_EA", FILE_READ_EA),
-        ("FILE_WRITE_EA", FILE_WRITE_EA),
-        ("FILE_EXECUTE", FILE_TRAVERSE),
-        ("FILE_DELETE_CHILD", FILE_DELETE_CHILD),
-        ("FILE_READ_ATTRIBUTES", FILE_READ_ATTRIBUTES),
-        ("FILE_WRITE_ATTRIBUTES", FILE_WRITE_ATTRIBUTES),
-    ];
-    let named = ORDER.iter().fold(0, |acc, (_, bit)| acc | bit);
-    (mask & !named == 0).then(|| {
-        ORDER
-            .iter()
-            .filter(|(_, bit)| mask & bit != 0)
-            .map(|(name, _)| *name)
-            .collect()
-    })
-}
-
 /// cacls' one-letter rights: `R` read (and execute), `W` write, `C` change,
 /// `F` full control. `N` (none) is a deny of everything and handled by the
 /// reader. The masks are our reading of published outputs (see

@@ -77,18 +77,6 @@ impl Sid {
         ))
     }
 
-    /// The binary form (the inverse of [`Sid::from_binary`] for valid SIDs).
-    pub fn to_binary(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + 4 * self.sub_authorities.len());
-        out.push(self.revision);
-        out.push(u8::try_from(self.sub_authorities.len()).unwrap_or(u8::MAX));
-        out.extend_from_slice(&self.authority.to_be_bytes()[2..]);
-        for sub in &self.sub_authorities {
-            out.extend_from_slice(&sub.to_le_bytes());
-        }
-        out
-    }
-
     /// The last sub-authority (the relative identifier of an account SID).
     pub fn rid(&self) -> Option<u32> {
         self.sub_authorities.last().copied()
@@ -347,7 +335,7 @@ mod tests {
     #[test]
     fn binary_round_trip_and_bounds() {
         let sid: Sid = "S-1-5-21-1-2-3-500".parse().unwrap();
-        let bytes = sid.to_binary();
+        let bytes = crate::fixture::acl::sid_binary(&sid);
         assert_eq!(bytes.len(), 8 + 4 * 5);
         assert_eq!(&bytes[..8], &[1, 5, 0, 0, 0, 0, 0, 5]);
         assert_eq!(Sid::from_binary(&bytes).unwrap(), (sid, 28));

@@ -15,21 +15,6 @@ use crate::registry::{RegValue, reg_type, type_name, utf16le_multi, utf16le_unti
 use crate::source::reg_query::{RegQueryLayout, key_line_reads_back, value_line_reads_back};
 use std::fmt::Write;
 
-/// Appends one key: its path line, one line per value, then a blank line.
-pub fn write_key(
-    out: &mut String,
-    path: &str,
-    values: &[RegValue],
-    layout: RegQueryLayout,
-    eol: &str,
-) {
-    write_key_line(out, path, eol);
-    for value in values {
-        write_value_line(out, value, layout, eol);
-    }
-    out.push_str(eol);
-}
-
 /// Appends a key's path as a line: as it is when it reads back so, else
 /// as a JSON string.
 pub fn write_key_line(out: &mut String, path: &str, eol: &str) {
@@ -135,6 +120,7 @@ fn push_upper_hex(out: &mut String, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixture::reg_text::write_key;
     use crate::registry::{utf16le_multi_with_nuls, utf16le_with_nul};
     use crate::source::reg_query::parse_reg_query;
 

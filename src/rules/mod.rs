@@ -6,11 +6,24 @@
 //! takes to add an article. A rule's documentation is a Markdown file beside
 //! it (`<article>.md`), included both as the module's rustdoc and as what
 //! `hivetriage rules show` prints, so the two cannot drift apart.
+//!
+//! What every rule builds with lives beside them: [`check`] (a result's
+//! constructors, evidence from registry lookups, `unknown`s that name the
+//! next step) and [`fix`] (the changes a failing check asks for, and the
+//! ACL edit that grants an account a right on a folder).
 
 use crate::acl::AclView;
 use crate::registry::sam::LocalAccounts;
 use crate::registry::{HiveKind, RegistryView};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+
+pub mod check;
+pub mod fix;
+
+pub use fix::{
+    DenyFix, FixAction, FixData, GrantFix, ManualFix, RegistryFix, RemediationFile,
+    RemediationForm, RemediationStep,
+};
 
 include!(concat!(env!("OUT_DIR"), "/rules_list.rs"));
 
@@ -64,137 +77,6 @@ pub struct CheckResult {
     /// this as text. Filled in once the bundle's Windows version is known
     /// (see `report::remediation`); empty unless the check fails.
     pub remediation_forms: Vec<RemediationForm>,
-}
-
-/// The fix of one check in the form one kind of server takes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RemediationForm {
-    /// The servers this form is for, e.g. `Windows NT 4.0 (version 4.0,
-    /// build 1381, Service Pack 6)`.
-    pub windows: String,
-    /// What to do, in order.
-    pub steps: Vec<RemediationStep>,
-    /// Every step's commands in order: what to paste into a Command Prompt
-    /// run as an administrator (commands marked `confirm_first` included).
-    pub commands: Vec<String>,
-    /// How to take the change back.
-    pub undo: Vec<RemediationStep>,
-    /// Files the commands read (`fix.reg`), with their text.
-    pub files: Vec<RemediationFile>,
-}
-
-/// One step: prose, and the commands that do it (none when it is done by
-/// hand).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RemediationStep {
-    pub text: String,
-    pub commands: Vec<String>,
-    /// The commands must not run before the person has confirmed what the
-    /// text says (a suggested default); `fix.cmd` leaves them commented.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub confirm_first: bool,
-}
-
-/// A file a form's commands read, e.g. `fix.reg`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RemediationFile {
-    pub name: String,
-    /// Its lines (written with CRLF line ends).
-    pub lines: Vec<String>,
-}
-
-/// One change on the customer's server that a failing check asks for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum FixAction {
-    SetRegistryValue(RegistryFix),
-    GrantFolderAccess(GrantFix),
-    RemoveDenyEntries(DenyFix),
-    /// Something no command can do (e.g. install a missing component).
-    ByHand(ManualFix),
-}
-
-/// A change a person makes by hand.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ManualFix {
-    /// What to do, in words.
-    pub what: String,
-}
-
-/// Set a registry value under `HKEY_LOCAL_MACHINE`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RegistryFix {
-    /// The full key, e.g. `HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Exchange`;
-    /// SYSTEM keys say `CurrentControlSet`, which the live server resolves.
-    pub key: String,
-    pub value: String,
-    pub data: FixData,
-    /// Set when `data` is the usual default rather than known to be right
-    /// for this server: what the customer must confirm first. Fix writers
-    /// leave such a value commented out.
-    pub confirm: Option<String>,
-    /// What the value is now, in words (`REG_DWORD 0`, `missing`), so the
-    /// change can be undone.
-    pub before: Option<String>,
-}
-
-/// Registry data a fix sets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", content = "data")]
-pub enum FixData {
-    #[serde(rename = "REG_DWORD")]
-    Dword(u32),
-    #[serde(rename = "REG_SZ")]
-    Sz(String),
-}
-
-/// Add an allow entry to a folder's ACL.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GrantFix {
-    /// The folder as on the customer's machine.
-    pub folder: String,
-    /// The account as Windows tools take it, e.g. `EXCH01\IUSR_EXCH01`.
-    pub principal: String,
-    /// The rights to grant on the folder itself and on subfolders created
-    /// in it later (container inherit), nothing for files: the form of an
-    /// NT 4.0 directory permission such as "Add" (0x1201b6).
-    #[serde(serialize_with = "hex_mask")]
-    pub rights: u32,
-    /// The part of `rights` the check needs (e.g. FILE_ADD_FILE, 0x2): a
-    /// tool that cannot grant `rights` exactly must grant at least this.
-    #[serde(serialize_with = "hex_mask")]
-    pub needed: u32,
-    /// What the article calls these rights, e.g. `Add`.
-    pub rights_name: String,
-}
-
-/// Remove a principal's deny entries from a folder's ACL.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DenyFix {
-    pub folder: String,
-    /// The principal's name as Windows tools take it, when known.
-    pub principal: Option<String>,
-    /// Its SID, when the snapshot gave one.
-    pub sid: Option<String>,
-    /// The deny entries to remove, numbered from 1 in DACL order.
-    pub aces: Vec<usize>,
-    /// The rights those entries deny.
-    #[serde(serialize_with = "hex_mask")]
-    pub denied: u32,
-    /// Whether the principal also has allow entries on the folder, which a
-    /// tool that removes all of a principal's entries (`cacls /E /R`)
-    /// would take away too.
-    pub principal_has_allow_entries: bool,
-    /// Set when the entries may or may not apply to the account (its
-    /// membership of the principal is unknown): why they may.
-    pub possible_cause: Option<String>,
-    /// Whether the entries are inherited from a parent folder, where they
-    /// must be removed instead.
-    pub inherited: bool,
-}
-
-fn hex_mask<S: Serializer>(mask: &u32, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&format!("0x{mask:08x}"))
 }
 
 /// What a rule's checks may look at.

@@ -36,7 +36,7 @@ const FLAGS: &[&str] = &[
 ];
 
 /// The Chromium binary: `$HIVETRIAGE_CHROMIUM`, else `chromium` on the
-/// PATH; `None`, with the reason printed, when there is none.
+/// PATH; `None` when there is none.
 pub fn chromium() -> Option<String> {
     if let Ok(path) = std::env::var("HIVETRIAGE_CHROMIUM") {
         return Some(path);
@@ -46,9 +46,6 @@ pub fn chromium() -> Option<String> {
             .map(|dir| dir.join("chromium"))
             .find(|candidate| candidate.is_file())
     });
-    if found.is_none() {
-        eprintln!("skipped: chromium is not installed (apt-get install chromium, as .ci/run does)");
-    }
     found.map(|path| path.to_string_lossy().into_owned())
 }
 
@@ -63,8 +60,8 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// A fresh browser with an empty profile; `None` (reason printed) when
-    /// Chromium is not installed.
+    /// A fresh browser with an empty profile; `None` when Chromium is not
+    /// installed.
     pub fn launch() -> Option<Browser> {
         let binary = chromium()?;
         let profile = tempfile::tempdir().expect("a temporary profile directory");

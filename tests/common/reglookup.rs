@@ -124,7 +124,7 @@ pub fn compare(bytes: &[u8], hive: &dyn HiveData) -> Option<Compared> {
     {
         Ok(output) if output.status.success() => output,
         other => {
-            eprintln!("skipped: reglookup is not usable here ({other:?})");
+            super::skip(&format!("reglookup is not usable here ({other:?})"));
             return None;
         }
     };

@@ -18,7 +18,7 @@
 //! and continuation lines that lost their indentation.
 
 use super::{FolderAcl, SnapshotForm, SnapshotProblem};
-use crate::acl::rights::{self, FILE_ALL_ACCESS, cacls_letter};
+use crate::acl::rights::{self, FILE_ALL_ACCESS};
 use crate::acl::{
     Ace, Dacl, Principals, SecurityDescriptor, Sid, Trustee, ace_flags, ace_type, well_known_sid,
 };
@@ -668,68 +668,6 @@ fn make_ace(principal: &str, rights: &Rights, unknown_rights: u32) -> Ace {
         display_name: Some(principal.to_string()),
         unknown_rights,
     }
-}
-
-/// cacls' text for one ACE's rights: markers, then a letter or
-/// `(special access:)` (the names are printed on the following lines).
-pub(crate) fn cacls_rights_text(
-    ace: &Ace,
-    inherited_marker: bool,
-) -> (String, Option<Vec<&'static str>>) {
-    let mut text = inheritance_markers(ace.flags);
-    if inherited_marker && ace.flags & ace_flags::INHERITED != 0 {
-        text.push_str("(ID)");
-    }
-    let deny = ace.ace_type == ace_type::ACCESS_DENIED;
-    if deny && rights::map_generic(ace.mask) == FILE_ALL_ACCESS {
-        text.push('N');
-        return (text, None);
-    }
-    if deny {
-        text.push_str("(DENY)");
-    }
-    match cacls_letter(ace.mask) {
-        Some(letter) => {
-            text.push_str(letter);
-            (text, None)
-        }
-        None => {
-            text.push_str("(special access:)");
-            (text, rights::win32_names(ace.mask))
-        }
-    }
-}
-
-/// icacls' text for one ACE's rights: `(I)`, inheritance markers,
-/// `(DENY)`, then the rights in parentheses.
-pub(crate) fn icacls_rights_text(ace: &Ace) -> Option<String> {
-    let mut text = String::new();
-    if ace.flags & ace_flags::INHERITED != 0 {
-        text.push_str("(I)");
-    }
-    text.push_str(&inheritance_markers(ace.flags));
-    if ace.ace_type == ace_type::ACCESS_DENIED {
-        text.push_str("(DENY)");
-    }
-    text.push('(');
-    text.push_str(&rights::icacls_rights_text(ace.mask)?);
-    text.push(')');
-    Some(text)
-}
-
-/// `(OI)(CI)(NP)(IO)` for the flags set, in the order published outputs
-/// show (`(OI)(CI)(IO)`, `(OI)(NP)(IO)`).
-fn inheritance_markers(flags: u8) -> String {
-    [
-        (ace_flags::OBJECT_INHERIT, "(OI)"),
-        (ace_flags::CONTAINER_INHERIT, "(CI)"),
-        (ace_flags::NO_PROPAGATE_INHERIT, "(NP)"),
-        (ace_flags::INHERIT_ONLY, "(IO)"),
-    ]
-    .iter()
-    .filter(|(bit, _)| flags & bit != 0)
-    .map(|(_, marker)| *marker)
-    .collect()
 }
 
 #[cfg(test)]

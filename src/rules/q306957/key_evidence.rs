@@ -89,8 +89,11 @@ pub fn key_evidence(check: &CheckResult) -> Vec<KeyEvidence> {
         };
         let mask = text(ace.get("mask")).unwrap_or_default();
         lines.push(
-            KeyEvidence::new("decided by", format!("ACE #{number} {kind} {who}, mask {mask}"))
-                .keeping([who]),
+            KeyEvidence::new(
+                "decided by",
+                format!("ACE #{number} {kind} {who}, mask {mask}"),
+            )
+            .keeping([who]),
         );
     }
     if let Some(mask) = text(ev.get("effective_mask")) {
@@ -103,7 +106,9 @@ pub fn key_evidence(check: &CheckResult) -> Vec<KeyEvidence> {
             .collect();
         lines.push(KeyEvidence::new(
             "effective",
-            format!("{mask} {}", rights.join(", ")).trim_end().to_string(),
+            format!("{mask} {}", rights.join(", "))
+                .trim_end()
+                .to_string(),
         ));
     }
 
@@ -143,10 +148,7 @@ pub fn key_evidence(check: &CheckResult) -> Vec<KeyEvidence> {
             Some(true) => "Add granted",
             _ => "Add not granted",
         };
-        lines.push(KeyEvidence::new(
-            "if",
-            format!("{assumption}: {verdict}"),
-        ));
+        lines.push(KeyEvidence::new("if", format!("{assumption}: {verdict}")));
     }
     lines.extend(generic_key_evidence(ev, PICKED));
     lines
@@ -162,7 +164,12 @@ fn group_lines(token: &Value, snapshots: &[Value], deciding: &[Value]) -> Vec<Ke
         .into_iter()
         .flatten()
         .map(|g| {
-            let field = |name: &str| g.get(name).and_then(Value::as_str).unwrap_or("").to_string();
+            let field = |name: &str| {
+                g.get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             (field("name"), field("sid"))
         })
         .collect();
@@ -214,8 +221,11 @@ fn group_lines(token: &Value, snapshots: &[Value], deciding: &[Value]) -> Vec<Ke
             others.push(name.clone());
         } else {
             named.push(
-                KeyEvidence::new("groups in ACL", format!("{name} {sid}: {}", refs.join(", ")))
-                    .keeping([name.clone()]),
+                KeyEvidence::new(
+                    "groups in ACL",
+                    format!("{name} {sid}: {}", refs.join(", ")),
+                )
+                .keeping([name.clone()]),
             );
         }
     }
