@@ -114,13 +114,7 @@ pub fn sniff_regf(prefix: &[u8]) -> Option<HiveHeader> {
     block[..available].copy_from_slice(&prefix[..available]);
     let u32_at =
         |at: usize| u32::from_le_bytes([block[at], block[at + 1], block[at + 2], block[at + 3]]);
-    let units = block[0x30..0x70]
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .take_while(|&unit| unit != 0);
-    let file_name = char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
+    let file_name = crate::encoding::utf16le_until_nul(&block[0x30..0x70]);
     Some(HiveHeader {
         primary_sequence: u32_at(4),
         secondary_sequence: u32_at(8),
