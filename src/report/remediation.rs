@@ -461,8 +461,9 @@ fn registry_steps(
     }
 }
 
-/// [`RegistryFix::before`] of a value that did not exist.
-pub const MISSING: &str = "missing";
+/// [`RegistryFix::before`] of a value that did not exist (declared with
+/// the fixes, where the rules take it from).
+pub use crate::rules::fix::MISSING;
 
 /// A REGEDIT4 string: backslashes and quotes escaped.
 pub fn reg_string(text: &str) -> String {
