@@ -7,6 +7,7 @@
 //! "not there", "no data" and "could not be read" apart.
 
 mod around;
+mod base_block;
 pub mod guard;
 mod hive_file;
 pub mod log;
@@ -17,9 +18,9 @@ mod value;
 mod view;
 pub mod windows_version;
 
+pub use base_block::{HiveHeader, sniff_regf};
 pub use hive_file::{
-    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
-    sniff_regf,
+    HiveFile, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
 };
 pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
