@@ -311,10 +311,8 @@ fn form_for(actions: &[FixAction], platform: &Platform) -> RemediationForm {
 
 /// `HKEY_LOCAL_MACHINE\...` as reg.exe takes it: `HKLM\...`.
 fn reg_exe_key(key: &str) -> String {
-    match key.split_once('\\') {
-        Some((root, rest)) if root.eq_ignore_ascii_case("HKEY_LOCAL_MACHINE") => {
-            format!("HKLM\\{rest}")
-        }
+    match crate::registry::split_root_key(key) {
+        Some(("HKLM", rest)) if key.contains('\\') => format!("HKLM\\{rest}"),
         _ => key.to_string(),
     }
 }
