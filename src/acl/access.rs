@@ -5,7 +5,7 @@ use super::rights::{
     self, ACCESS_SYSTEM_SECURITY, FILE_ALL_ACCESS, MAXIMUM_ALLOWED, READ_CONTROL, WRITE_DAC,
 };
 use super::sid::known;
-use super::{Ace, Dacl, SecurityDescriptor, Sid, Token, Trustee, ace_type};
+use super::{Ace, Dacl, Principals, SecurityDescriptor, Sid, Token, Trustee, ace_type};
 use serde::Serialize;
 
 /// What one ACE did during the check.
@@ -415,8 +415,8 @@ fn unknown_membership_trustees(
                 Trustee::Sid(sid) => token.unknown_membership(sid).map(|unknown| {
                     match (&unknown.sid, &unknown.name) {
                         (Some(_), Some(name)) => name.clone(),
-                        _ => super::well_known_name(sid)
-                            .map(str::to_string)
+                        _ => Principals::default()
+                            .name_of(sid)
                             .unwrap_or_else(|| sid.to_string()),
                     }
                 }),

@@ -6,7 +6,7 @@
 //! apart, so the access check can try both ways.
 
 use super::sid::known;
-use super::{Sid, well_known_name};
+use super::{Principals, Sid};
 use crate::registry::sam::{DamagedPart, GroupKind, LocalAccounts};
 use serde::Serialize;
 
@@ -568,8 +568,8 @@ fn in_domain(sid: &str, domain: &str) -> bool {
 /// A group's name as the token shows it: Windows' name for well-known
 /// SIDs (`BUILTIN\Users`), else the SAM's.
 fn group_name(sid: &Sid, sam_name: &str) -> String {
-    well_known_name(sid)
-        .map(str::to_string)
+    Principals::default()
+        .name_of(sid)
         .unwrap_or_else(|| sam_name.to_string())
 }
 

@@ -5,7 +5,7 @@
 
 use super::collect::collect_advice;
 use super::{CheckResult, Evidence, FixAction, Verdict};
-use crate::acl::{Trustee, well_known_name};
+use crate::acl::{NameStyle, Principals, Trustee};
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{FoundValue, HiveKind, RegValue, RegistryView};
@@ -219,44 +219,14 @@ pub fn collect_hive_step(
     })
 }
 
-/// A principal's name: as the snapshot printed it, else well-known, else
-/// from the SAM.
+/// A principal's name for evidence: as the snapshot printed it, else
+/// well-known, else from the SAM (the bare account or group name).
 pub fn principal_name(
     trustee: &Trustee,
     display: Option<&str>,
     accounts: Option<&LocalAccounts>,
 ) -> Option<String> {
-    if let Some(name) = display {
-        return Some(name.to_string());
-    }
-    let Trustee::Sid(sid) = trustee else {
-        return None;
-    };
-    if let Some(name) = well_known_name(sid) {
-        return Some(name.to_string());
-    }
-    let accounts = accounts?;
-    let text = sid.to_string();
-    accounts
-        .users
-        .iter()
-        .find(|u| {
-            u.sid
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(&text))
-        })
-        .map(|u| u.name.clone())
-        .or_else(|| {
-            accounts
-                .groups
-                .iter()
-                .find(|g| {
-                    g.sid
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(&text))
-                })
-                .map(|g| g.name.clone())
-        })
+    Principals::new(None, accounts).trustee_name(trustee, display, NameStyle::Bare)
 }
 
 #[cfg(test)]
