@@ -97,25 +97,11 @@ fn code_only(source: &str) -> String {
             out.push_str("\"\"");
             i = j;
         } else if c == '"' {
-            i += 1;
-            while i < chars.len() && chars[i] != '"' {
-                if chars[i] == '\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
+            i = past_quoted(&chars, i);
             out.push_str("\"\"");
         } else if c == '\'' && (next == Some('\\') || chars.get(i + 2) == Some(&'\'')) {
             // A character literal (not a lifetime).
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                if chars[i] == '\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
+            i = past_quoted(&chars, i);
             out.push_str("' '");
         } else {
             out.push(c);
@@ -123,6 +109,20 @@ fn code_only(source: &str) -> String {
         }
     }
     out
+}
+
+/// Where the string or character literal whose opening quote is at `at`
+/// ends (just past its closing quote), escapes skipped.
+fn past_quoted(chars: &[char], at: usize) -> usize {
+    let quote = chars[at];
+    let mut i = at + 1;
+    while i < chars.len() && chars[i] != quote {
+        if chars[i] == '\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i + 1
 }
 
 /// Whether the `r` at `at` starts a raw string (`r"`, `r#"`, `br"`) rather
