@@ -20,6 +20,7 @@ pub mod acl;
 pub mod analyze;
 pub mod bundle;
 pub mod cli;
+pub mod encoding;
 pub mod escape;
 /// Writers of test fixtures and samples: only with the `fixture` feature
 /// (tests, examples, benches and fuzz targets turn it on) and in the

@@ -5,7 +5,7 @@ use super::rights::{
     self, ACCESS_SYSTEM_SECURITY, FILE_ALL_ACCESS, MAXIMUM_ALLOWED, READ_CONTROL, WRITE_DAC,
 };
 use super::sid::known;
-use super::{Ace, Dacl, SecurityDescriptor, Sid, Token, Trustee, ace_type};
+use super::{Ace, Dacl, Principals, SecurityDescriptor, Sid, Token, Trustee, ace_type};
 use serde::Serialize;
 
 /// What one ACE did during the check.
@@ -220,65 +220,131 @@ pub fn evaluate_for_token(
     token: &Token,
     desired: u32,
 ) -> TokenAccess {
-    let check = |shape: &SecurityDescriptor, assumed: &Assumed| {
-        let applies = |trustee: &Trustee| token_holds(token, assumed, trustee);
-        access_check(shape, &applies, desired)
-    };
     let uncertain_aces = unknown_rights_aces(descriptor);
-    let rights_words = uncertain_aces
+    let ace_numbers = uncertain_aces
         .iter()
         .map(|index| format!("#{}", index + 1))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut shapes: Vec<(String, SecurityDescriptor)> = if uncertain_aces.is_empty() {
-        vec![(String::new(), descriptor.clone())]
-    } else {
-        vec![
-            (String::new(), descriptor.clone()),
-            (
-                format!("the unknown rights of ACE {rights_words} favour the account"),
-                with_unknown_rights(descriptor, true),
-            ),
-            (
-                format!("the unknown rights of ACE {rights_words} work against the account"),
-                with_unknown_rights(descriptor, false),
-            ),
-        ]
-    };
-
-    let mut accounts: Vec<(String, Option<Trustee>)> = Vec::new();
+    let mut shapes = rights_shapes(descriptor, &uncertain_aces, &ace_numbers);
     let candidates = if token.account_sid.is_none() {
         account_candidates(descriptor, token)
     } else {
         Vec::new()
     };
-    if token.account_sid.is_none() {
-        accounts.push((
-            format!(
-                "{} is none of the descriptor's unresolved principals",
-                token.account_name
-            ),
-            None,
-        ));
-        for candidate in &candidates {
-            let words = match candidate {
-                Trustee::Sid(sid) => format!("{} is {sid}", token.account_name),
-                Trustee::Name(name) => {
-                    format!("{} is {name} or one of its members", token.account_name)
-                }
-            };
-            accounts.push((words, Some(candidate.clone())));
-        }
-    } else {
-        accounts.push((String::new(), None));
-    }
+    let accounts = account_assumptions(token, &candidates);
 
     // Groups of unknown membership the descriptor names: every combination
     // of in and out, or (too many to try) the two extremes.
     let unknown_groups = unknown_membership_trustees(descriptor, token);
-    let mut memberships: Vec<(String, Vec<Trustee>)> = Vec::new();
-    if unknown_groups.len() <= MAX_MEMBERSHIP_COMBINATIONS {
-        for combination in 0..1usize << unknown_groups.len() {
+    let memberships = if unknown_groups.len() <= MAX_MEMBERSHIP_COMBINATIONS {
+        membership_combinations(token, &unknown_groups)
+    } else {
+        let extremes = membership_extremes(&shapes, &unknown_groups);
+        shapes.extend(extremes);
+        vec![(String::new(), Vec::new())]
+    };
+
+    let mut outcomes = every_outcome(&accounts, &memberships, &shapes, |shape, assumed| {
+        let applies = |trustee: &Trustee| token_holds(token, assumed, trustee);
+        access_check(shape, &applies, desired)
+    });
+    if outcomes.len() == 1 && token.account_sid.is_some() {
+        let (_, outcome) = outcomes.remove(0);
+        return TokenAccess::Decided {
+            outcome,
+            variants: Vec::new(),
+        };
+    }
+    let first = outcomes[0].1.granted;
+    if outcomes.iter().all(|(_, outcome)| outcome.granted == first) {
+        let variants = outcomes.iter().map(|(words, _)| words.clone()).collect();
+        let outcome = outcomes.swap_remove(0).1;
+        return TokenAccess::Decided { outcome, variants };
+    }
+    let mut depends_on = Vec::new();
+    if token.account_sid.is_none() && !candidates.is_empty() {
+        depends_on.push(match token.unknown.first() {
+            Some(unknown) => {
+                format!("which account the descriptor's unresolved principals are: {unknown}")
+            }
+            None => "which account the descriptor's unresolved principals are".to_string(),
+        });
+    }
+    depends_on.extend(
+        unknown_groups
+            .iter()
+            .filter_map(|(trustee, _)| unknown_membership_why(token, trustee)),
+    );
+    if !uncertain_aces.is_empty() {
+        depends_on.push(format!(
+            "the rights of ACE {ace_numbers}, which the snapshot does not show in full"
+        ));
+    }
+    TokenAccess::Undecided {
+        outcomes,
+        depends_on,
+    }
+}
+
+/// One way of taking what is unknown, in words (empty for "as it is"),
+/// with what it takes it as.
+type Variant<T> = (String, T);
+
+/// The descriptor as it is and, when ACEs (`ace_numbers`) have rights the
+/// snapshot does not show in full, with those rights counted for and
+/// against the account.
+fn rights_shapes(
+    descriptor: &SecurityDescriptor,
+    uncertain_aces: &[usize],
+    ace_numbers: &str,
+) -> Vec<Variant<SecurityDescriptor>> {
+    let as_it_is = (String::new(), descriptor.clone());
+    if uncertain_aces.is_empty() {
+        return vec![as_it_is];
+    }
+    vec![
+        as_it_is,
+        (
+            format!("the unknown rights of ACE {ace_numbers} favour the account"),
+            with_unknown_rights(descriptor, true),
+        ),
+        (
+            format!("the unknown rights of ACE {ace_numbers} work against the account"),
+            with_unknown_rights(descriptor, false),
+        ),
+    ]
+}
+
+/// Who the account is taken as: itself when its SID is known; else none of
+/// the descriptor's unresolved principals, then each `candidate`.
+fn account_assumptions(token: &Token, candidates: &[Trustee]) -> Vec<Variant<Option<Trustee>>> {
+    if token.account_sid.is_some() {
+        return vec![(String::new(), None)];
+    }
+    let name = &token.account_name;
+    let mut accounts = vec![(
+        format!("{name} is none of the descriptor's unresolved principals"),
+        None,
+    )];
+    for candidate in candidates {
+        let words = match candidate {
+            Trustee::Sid(sid) => format!("{name} is {sid}"),
+            Trustee::Name(group) => format!("{name} is {group} or one of its members"),
+        };
+        accounts.push((words, Some(candidate.clone())));
+    }
+    accounts
+}
+
+/// Every combination of the account in and out of each group of unknown
+/// membership.
+fn membership_combinations(
+    token: &Token,
+    unknown_groups: &[(Trustee, String)],
+) -> Vec<Variant<Vec<Trustee>>> {
+    (0..1usize << unknown_groups.len())
+        .map(|combination| {
             let mut member_of = Vec::new();
             let mut words = Vec::new();
             for (bit, (trustee, name)) in unknown_groups.iter().enumerate() {
@@ -289,48 +355,62 @@ pub fn evaluate_for_token(
                     words.push(format!("{} is not in {name}", token.account_name));
                 }
             }
-            memberships.push((words.join(", "), member_of));
-        }
-    } else {
-        let names = unknown_groups
-            .iter()
-            .map(|(_, name)| name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        memberships.push((String::new(), Vec::new()));
-        let trustees: Vec<Trustee> = unknown_groups.iter().map(|(t, _)| t.clone()).collect();
-        let extremes: Vec<(String, SecurityDescriptor)> = shapes
-            .iter()
-            .flat_map(|(words, shape)| {
-                [
-                    (
-                        join_words(
-                            words,
-                            &format!("membership of {names} counted for the account"),
-                        ),
-                        with_memberships(shape, &trustees, true),
-                    ),
-                    (
-                        join_words(
-                            words,
-                            &format!("membership of {names} counted against the account"),
-                        ),
-                        with_memberships(shape, &trustees, false),
-                    ),
-                ]
-            })
-            .collect();
-        shapes.extend(extremes);
-    }
+            (words.join(", "), member_of)
+        })
+        .collect()
+}
 
+/// Too many groups of unknown membership to combine: each shape with their
+/// memberships all counted for, and all against, the account.
+fn membership_extremes(
+    shapes: &[Variant<SecurityDescriptor>],
+    unknown_groups: &[(Trustee, String)],
+) -> Vec<Variant<SecurityDescriptor>> {
+    let names = unknown_groups
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let trustees: Vec<Trustee> = unknown_groups.iter().map(|(t, _)| t.clone()).collect();
+    shapes
+        .iter()
+        .flat_map(|(words, shape)| {
+            [
+                (
+                    join_words(
+                        words,
+                        &format!("membership of {names} counted for the account"),
+                    ),
+                    with_memberships(shape, &trustees, true),
+                ),
+                (
+                    join_words(
+                        words,
+                        &format!("membership of {names} counted against the account"),
+                    ),
+                    with_memberships(shape, &trustees, false),
+                ),
+            ]
+        })
+        .collect()
+}
+
+/// The check's outcome under every variant (account, memberships, shape),
+/// with the variant in words.
+fn every_outcome(
+    accounts: &[Variant<Option<Trustee>>],
+    memberships: &[Variant<Vec<Trustee>>],
+    shapes: &[Variant<SecurityDescriptor>],
+    check: impl Fn(&SecurityDescriptor, &Assumed) -> AccessOutcome,
+) -> Vec<(String, AccessOutcome)> {
     let mut outcomes = Vec::new();
-    for (account_words, account) in &accounts {
-        for (membership_words, member_of) in &memberships {
+    for (account_words, account) in accounts {
+        for (membership_words, member_of) in memberships {
             let assumed = Assumed {
                 account: account.clone(),
                 member_of: member_of.clone(),
             };
-            for (shape_words, shape) in &shapes {
+            for (shape_words, shape) in shapes {
                 let words = [
                     account_words.as_str(),
                     membership_words.as_str(),
@@ -344,48 +424,18 @@ pub fn evaluate_for_token(
             }
         }
     }
-    if outcomes.len() == 1 && token.account_sid.is_some() {
-        let (_, outcome) = outcomes.remove(0);
-        return TokenAccess::Decided {
-            outcome,
-            variants: Vec::new(),
-        };
-    }
-    let first = outcomes[0].1.granted;
-    if outcomes.iter().all(|(_, outcome)| outcome.granted == first) {
-        let variants = outcomes.iter().map(|(words, _)| words.clone()).collect();
-        let outcome = outcomes.swap_remove(0).1;
-        TokenAccess::Decided { outcome, variants }
-    } else {
-        let mut depends_on = Vec::new();
-        if token.account_sid.is_none() && !candidates.is_empty() {
-            depends_on.push(match token.unknown.first() {
-                Some(unknown) => {
-                    format!("which account the descriptor's unresolved principals are: {unknown}")
-                }
-                None => "which account the descriptor's unresolved principals are".to_string(),
-            });
-        }
-        for (trustee, _) in &unknown_groups {
-            let why = match trustee {
-                Trustee::Sid(sid) => token.unknown_membership(sid).map(|u| u.why.clone()),
-                Trustee::Name(name) => token
-                    .unknown_groups
-                    .iter()
-                    .find(|u| u.name.as_deref().is_some_and(|n| names_match(n, name)))
-                    .map(|u| u.why.clone()),
-            };
-            depends_on.extend(why);
-        }
-        if !uncertain_aces.is_empty() {
-            depends_on.push(format!(
-                "the rights of ACE {rights_words}, which the snapshot does not show in full"
-            ));
-        }
-        TokenAccess::Undecided {
-            outcomes,
-            depends_on,
-        }
+    outcomes
+}
+
+/// Why the account's membership of a group the descriptor names is unknown.
+fn unknown_membership_why(token: &Token, trustee: &Trustee) -> Option<String> {
+    match trustee {
+        Trustee::Sid(sid) => token.unknown_membership(sid).map(|u| u.why.clone()),
+        Trustee::Name(name) => token
+            .unknown_groups
+            .iter()
+            .find(|u| u.name.as_deref().is_some_and(|n| names_match(n, name)))
+            .map(|u| u.why.clone()),
     }
 }
 
@@ -415,8 +465,8 @@ fn unknown_membership_trustees(
                 Trustee::Sid(sid) => token.unknown_membership(sid).map(|unknown| {
                     match (&unknown.sid, &unknown.name) {
                         (Some(_), Some(name)) => name.clone(),
-                        _ => super::well_known_name(sid)
-                            .map(str::to_string)
+                        _ => Principals::default()
+                            .name_of(sid)
                             .unwrap_or_else(|| sid.to_string()),
                     }
                 }),

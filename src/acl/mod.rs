@@ -16,7 +16,7 @@ pub use access::{
     AccessOutcome, AceDecision, RightDecision, TokenAccess, access_check, evaluate_for_token,
     explain_rights, same_access,
 };
-pub use names::Principals;
+pub use names::{NameStyle, Principals};
 pub use sddl_text::{render_ace, render_sddl};
 pub use sid::{Sid, SidParseError, known, well_known_name, well_known_sid};
 pub use snapshot::{

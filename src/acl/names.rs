@@ -21,6 +21,16 @@ const AUTHORITY_DOMAINS: &[&str] = &[
     "APPLICATION PACKAGE AUTHORITY",
 ];
 
+/// How [`Principals::sid_name`] writes a name from the SAM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameStyle {
+    /// As Windows prints it: `COMPUTER\\account` (when the computer's name
+    /// is known), `BUILTIN\\alias`.
+    Qualified,
+    /// The account's or group's name alone, for evidence.
+    Bare,
+}
+
 /// What is known about one machine's principals: its name, and its SAM's
 /// accounts when the bundle has a SAM.
 #[derive(Clone, Copy, Debug, Default)]
@@ -125,8 +135,14 @@ impl<'a> Principals<'a> {
     }
 
     /// The name Windows would print for a SID on this machine: well-known
-    /// names, then `COMPUTER\account` or `BUILTIN\alias` from the SAM.
+    /// names, then `COMPUTER\\account` or `BUILTIN\\alias` from the SAM.
     pub fn name_of(&self, sid: &Sid) -> Option<String> {
+        self.sid_name(sid, NameStyle::Qualified)
+    }
+
+    /// The one naming of a SID: its well-known name, else the SAM's
+    /// account, else the SAM's group of that SID, written in `style`.
+    pub fn sid_name(&self, sid: &Sid, style: NameStyle) -> Option<String> {
         if let Some(name) = well_known_name(sid) {
             return Some(name.to_string());
         }
@@ -137,9 +153,9 @@ impl<'a> Principals<'a> {
                 .as_deref()
                 .is_some_and(|s| s.eq_ignore_ascii_case(&text))
         };
-        let qualify = |name: &str| match self.computer_name {
-            Some(computer) => format!("{computer}\\{name}"),
-            None => name.to_string(),
+        let qualify = |name: &str| match (style, self.computer_name) {
+            (NameStyle::Qualified, Some(computer)) => format!("{computer}\\{name}"),
+            _ => name.to_string(),
         };
         if let Some(user) = accounts.users.iter().find(|u| same(&u.sid)) {
             return Some(qualify(&user.name));
@@ -148,10 +164,27 @@ impl<'a> Principals<'a> {
             .groups
             .iter()
             .find(|g| same(&g.sid))
-            .map(|g| match g.kind {
-                GroupKind::BuiltinAlias => format!("BUILTIN\\{}", g.name),
+            .map(|g| match (style, g.kind) {
+                (NameStyle::Qualified, GroupKind::BuiltinAlias) => format!("BUILTIN\\{}", g.name),
                 _ => qualify(&g.name),
             })
+    }
+
+    /// A trustee's name: as the snapshot printed it (`printed`), else its
+    /// SID's name ([`Principals::sid_name`]); `None` for a SID nothing names.
+    pub fn trustee_name(
+        &self,
+        trustee: &Trustee,
+        printed: Option<&str>,
+        style: NameStyle,
+    ) -> Option<String> {
+        if let Some(name) = printed {
+            return Some(name.to_string());
+        }
+        match trustee {
+            Trustee::Sid(sid) => self.sid_name(sid, style),
+            Trustee::Name(_) => None,
+        }
     }
 
     /// The descriptor with every named trustee that can be mapped replaced

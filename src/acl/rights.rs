@@ -31,43 +31,85 @@ pub const FILE_READ_EXECUTE: u32 = 0x1200A9;
 /// NT 4.0's directory permission "Add" (W and X on the folder itself).
 pub const NT4_ADD: u32 = 0x1201B6;
 
-/// Each right's name (the directory meaning, as a folder ACL grants it) and
-/// its SDDL letters, in bit order.
-const BITS: &[(u32, &str, &str)] = &[
-    (0x1, "FILE_LIST_DIRECTORY", "CC"),
-    (FILE_ADD_FILE, "FILE_ADD_FILE", "DC"),
-    (FILE_ADD_SUBDIRECTORY, "FILE_ADD_SUBDIRECTORY", "LC"),
-    (FILE_READ_EA, "FILE_READ_EA", "SW"),
-    (FILE_WRITE_EA, "FILE_WRITE_EA", "RP"),
-    (FILE_TRAVERSE, "FILE_TRAVERSE", "WP"),
-    (FILE_DELETE_CHILD, "FILE_DELETE_CHILD", "DT"),
-    (FILE_READ_ATTRIBUTES, "FILE_READ_ATTRIBUTES", "LO"),
-    (FILE_WRITE_ATTRIBUTES, "FILE_WRITE_ATTRIBUTES", "CR"),
-    (DELETE, "DELETE", "SD"),
-    (READ_CONTROL, "READ_CONTROL", "RC"),
-    (WRITE_DAC, "WRITE_DAC", "WD"),
-    (WRITE_OWNER, "WRITE_OWNER", "WO"),
-    (SYNCHRONIZE, "SYNCHRONIZE", ""),
-    (ACCESS_SYSTEM_SECURITY, "ACCESS_SYSTEM_SECURITY", ""),
-    (MAXIMUM_ALLOWED, "MAXIMUM_ALLOWED", ""),
-    (GENERIC_ALL, "GENERIC_ALL", "GA"),
-    (GENERIC_EXECUTE, "GENERIC_EXECUTE", "GX"),
-    (GENERIC_WRITE, "GENERIC_WRITE", "GW"),
-    (GENERIC_READ, "GENERIC_READ", "GR"),
+/// Each right's name (the directory meaning, as a folder ACL grants it),
+/// its SDDL letters and its words for people (the rights a folder's owner
+/// can grant), in bit order: the one table of the rights, which the
+/// reports' texts are derived from.
+const BITS: &[(u32, &str, &str, &str)] = &[
+    (
+        0x1,
+        "FILE_LIST_DIRECTORY",
+        "CC",
+        "list the folder / read file data",
+    ),
+    (
+        FILE_ADD_FILE,
+        "FILE_ADD_FILE",
+        "DC",
+        "create files / write file data",
+    ),
+    (
+        FILE_ADD_SUBDIRECTORY,
+        "FILE_ADD_SUBDIRECTORY",
+        "LC",
+        "create subfolders / append file data",
+    ),
+    (
+        FILE_READ_EA,
+        "FILE_READ_EA",
+        "SW",
+        "read extended attributes",
+    ),
+    (
+        FILE_WRITE_EA,
+        "FILE_WRITE_EA",
+        "RP",
+        "write extended attributes",
+    ),
+    (FILE_TRAVERSE, "FILE_TRAVERSE", "WP", "traverse / execute"),
+    (
+        FILE_DELETE_CHILD,
+        "FILE_DELETE_CHILD",
+        "DT",
+        "delete what the folder holds",
+    ),
+    (
+        FILE_READ_ATTRIBUTES,
+        "FILE_READ_ATTRIBUTES",
+        "LO",
+        "read attributes",
+    ),
+    (
+        FILE_WRITE_ATTRIBUTES,
+        "FILE_WRITE_ATTRIBUTES",
+        "CR",
+        "write attributes",
+    ),
+    (DELETE, "DELETE", "SD", "delete"),
+    (READ_CONTROL, "READ_CONTROL", "RC", "read permissions"),
+    (WRITE_DAC, "WRITE_DAC", "WD", "change permissions"),
+    (WRITE_OWNER, "WRITE_OWNER", "WO", "take ownership"),
+    (SYNCHRONIZE, "SYNCHRONIZE", "", "synchronize"),
+    (ACCESS_SYSTEM_SECURITY, "ACCESS_SYSTEM_SECURITY", "", ""),
+    (MAXIMUM_ALLOWED, "MAXIMUM_ALLOWED", "", ""),
+    (GENERIC_ALL, "GENERIC_ALL", "GA", ""),
+    (GENERIC_EXECUTE, "GENERIC_EXECUTE", "GX", ""),
+    (GENERIC_WRITE, "GENERIC_WRITE", "GW", ""),
+    (GENERIC_READ, "GENERIC_READ", "GR", ""),
 ];
 
 /// Names of the rights in `mask`, one per bit, in bit order (bits without a
 /// name are left out: see [`unnamed_bits`]).
 pub fn describe(mask: u32) -> Vec<&'static str> {
     BITS.iter()
-        .filter(|(bit, _, _)| mask & bit != 0)
-        .map(|(_, name, _)| *name)
+        .filter(|(bit, ..)| mask & bit != 0)
+        .map(|(_, name, ..)| *name)
         .collect()
 }
 
 /// The bits of `mask` that [`describe`] has no name for.
 pub fn unnamed_bits(mask: u32) -> u32 {
-    BITS.iter().fold(mask, |rest, (bit, _, _)| rest & !bit)
+    BITS.iter().fold(mask, |rest, (bit, ..)| rest & !bit)
 }
 
 /// The word a support engineer knows for a whole mask, if it has one.
@@ -98,15 +140,15 @@ pub fn sddl_letters(mask: u32) -> String {
     }
     let lettered = BITS
         .iter()
-        .filter(|(_, _, letters)| !letters.is_empty())
-        .fold(0, |acc, (bit, _, _)| acc | bit);
+        .filter(|(_, _, letters, _)| !letters.is_empty())
+        .fold(0, |acc, (bit, ..)| acc | bit);
     if mask == 0 || mask & !lettered != 0 {
         return format!("0x{mask:x}");
     }
     BITS.iter()
         .rev()
-        .filter(|(bit, _, letters)| mask & bit != 0 && !letters.is_empty())
-        .map(|(_, _, letters)| *letters)
+        .filter(|(bit, _, letters, _)| mask & bit != 0 && !letters.is_empty())
+        .map(|(_, _, letters, _)| *letters)
         .collect()
 }
 
@@ -276,6 +318,37 @@ pub fn icacls_rights_text(mask: u32) -> Option<String> {
             .collect::<Vec<_>>()
             .join(",")
     })
+}
+
+/// Words for the specific and standard rights in `mask`, in bit order
+/// (`list the folder / read file data`, `delete`); other bits have none.
+pub fn words(mask: u32) -> Vec<&'static str> {
+    BITS.iter()
+        .filter(|(bit, _, _, words)| mask & bit != 0 && !words.is_empty())
+        .map(|(_, _, _, words)| *words)
+        .collect()
+}
+
+/// A mask as the list of icacls' abbreviations of its specific and
+/// standard rights, in bit order (`WD,AD,WEA,X,RA,WA,RC,S` for NT 4.0's
+/// Add); `None` for 0 and for a mask with any other bit (generic,
+/// ACCESS_SYSTEM_SECURITY, MAXIMUM_ALLOWED), which such a list cannot hold.
+pub fn icacls_specific_list(mask: u32) -> Option<String> {
+    if mask == 0 || mask & !FILE_ALL_ACCESS != 0 {
+        return None;
+    }
+    let abbreviation = |bit: u32| {
+        ICACLS_SPECIFIC
+            .iter()
+            .find(|(_, right)| *right == bit)
+            .map(|(abbreviation, _)| *abbreviation)
+    };
+    (0..u32::BITS)
+        .map(|shift| 1 << shift)
+        .filter(|bit| mask & bit != 0)
+        .map(abbreviation)
+        .collect::<Option<Vec<_>>>()
+        .map(|list| list.join(","))
 }
 
 /// Maps generic bits with the file mapping (GENERIC_READ -> FILE_GENERIC_READ, ...).

@@ -13,7 +13,7 @@ mod paths;
 mod tab_lines;
 
 use super::SecurityDescriptor;
-use crate::source::text::{decode_text, lines};
+use crate::encoding::{decode_text, lines};
 use serde::Serialize;
 use std::collections::HashMap;
 

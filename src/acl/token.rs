@@ -6,8 +6,8 @@
 //! apart, so the access check can try both ways.
 
 use super::sid::known;
-use super::{Sid, well_known_name};
-use crate::registry::sam::{DamagedPart, GroupKind, LocalAccounts};
+use super::{Principals, Sid};
+use crate::registry::sam::{DamagedPart, DamagedRecord, GroupKind, LocalAccounts, LocalGroup};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -288,156 +288,160 @@ impl Token {
     /// groups that list a SID the account may have; then aliases that list
     /// any of those, until nothing changes.
     fn add_unknown_memberships(&mut self, accounts: &LocalAccounts) {
-        let read_sids = |prefix: &str| -> Vec<Sid> {
-            let users = accounts.users.iter().filter_map(|u| u.sid.as_deref());
-            let groups = accounts.groups.iter().filter_map(|g| g.sid.as_deref());
-            users
-                .chain(groups)
-                .filter(|sid| in_domain(sid, prefix))
-                .filter_map(|sid| sid.parse().ok())
-                .collect()
-        };
         for record in &accounts.damaged {
-            let error = &record.error;
-            match &record.part {
-                DamagedPart::Group {
-                    kind,
-                    rid,
-                    name,
-                    sid,
-                } => {
-                    let sid: Option<Sid> = sid.as_deref().and_then(|s| s.parse().ok());
-                    if sid.as_ref().is_some_and(|s| self.holds_sid(s)) {
-                        continue;
-                    }
-                    let shown = match (&sid, name) {
-                        (Some(sid), name) => group_name(sid, name.as_deref().unwrap_or("")),
-                        (None, Some(name)) => name.clone(),
-                        (None, None) => format!("{} RID {rid}", kind_words(*kind)),
-                    };
-                    let shown = if shown.is_empty() {
-                        format!("{} RID {rid}", kind_words(*kind))
-                    } else {
-                        shown
-                    };
-                    self.unknown_groups.push(UnknownMembership {
-                        name: Some(shown.clone()),
-                        sid,
-                        any_in_domain: None,
-                        except: Vec::new(),
-                        why: format!(
-                            "whether {} is in {shown}: its SAM record cannot be read ({error})",
-                            self.account_name
-                        ),
-                    });
-                }
-                DamagedPart::GroupList { kind } => {
-                    let domain = match kind {
-                        GroupKind::BuiltinAlias => Some("S-1-5-32".to_string()),
-                        _ => accounts.machine_sid.clone(),
-                    };
-                    let domain = domain.unwrap_or_else(|| "S-1-5-21".to_string());
-                    self.unknown_groups.push(UnknownMembership {
-                        name: None,
-                        except: read_sids(&domain),
-                        any_in_domain: Some(domain),
-                        sid: None,
-                        why: format!(
-                            "whether {} is in {} the SAM could not list ({error})",
-                            self.account_name,
-                            kind_words(*kind)
-                        ),
-                    });
-                }
-                DamagedPart::MachineSid => {
-                    // Account-domain SIDs cannot be formed: any of them
-                    // may be one of the account's groups.
-                    let except = read_sids("S-1-5-21");
-                    self.unknown_groups.push(UnknownMembership {
-                        name: None,
-                        sid: None,
-                        any_in_domain: Some("S-1-5-21".to_string()),
-                        except,
-                        why: format!(
-                            "which account-domain groups {} is in: the machine SID is unknown ({error})",
-                            self.account_name
-                        ),
-                    });
-                }
-                DamagedPart::User { .. } | DamagedPart::UserList => {}
+            if let Some(unknown) = self.unknown_from_damage(record, accounts) {
+                self.unknown_groups.push(unknown);
             }
         }
-        // The account's own record is damaged: groups that list a SID it
-        // may have (one the SAM gives no other user) may hold it.
-        let account_damaged = self.account_sid.is_none()
+        if self.own_record_damaged(accounts) {
+            self.add_groups_listing_a_possible_own_sid(accounts);
+        }
+        self.add_aliases_listing_unknowns(accounts);
+        for unknown in &self.unknown_groups {
+            self.unknown.push(unknown.why.clone());
+        }
+    }
+
+    /// The membership a damaged SAM record leaves unknown: the group whose
+    /// record cannot be read, or any group of the domain the SAM could not
+    /// list; `None` for user records and for a group the token holds.
+    fn unknown_from_damage(
+        &self,
+        record: &DamagedRecord,
+        accounts: &LocalAccounts,
+    ) -> Option<UnknownMembership> {
+        let error = &record.error;
+        match &record.part {
+            DamagedPart::Group {
+                kind,
+                rid,
+                name,
+                sid,
+            } => {
+                let sid: Option<Sid> = sid.as_deref().and_then(|s| s.parse().ok());
+                if sid.as_ref().is_some_and(|s| self.holds_sid(s)) {
+                    return None;
+                }
+                let shown = match (&sid, name) {
+                    (Some(sid), name) => group_name(sid, name.as_deref().unwrap_or("")),
+                    (None, Some(name)) => name.clone(),
+                    (None, None) => String::new(),
+                };
+                let shown = if shown.is_empty() {
+                    format!("{} RID {rid}", kind_words(*kind))
+                } else {
+                    shown
+                };
+                Some(UnknownMembership {
+                    name: Some(shown.clone()),
+                    sid,
+                    any_in_domain: None,
+                    except: Vec::new(),
+                    why: format!(
+                        "whether {} is in {shown}: its SAM record cannot be read ({error})",
+                        self.account_name
+                    ),
+                })
+            }
+            DamagedPart::GroupList { kind } => {
+                let domain = match kind {
+                    GroupKind::BuiltinAlias => Some("S-1-5-32".to_string()),
+                    _ => accounts.machine_sid.clone(),
+                };
+                let domain = domain.unwrap_or_else(|| "S-1-5-21".to_string());
+                Some(UnknownMembership {
+                    name: None,
+                    except: sids_read_in_domain(accounts, &domain),
+                    any_in_domain: Some(domain),
+                    sid: None,
+                    why: format!(
+                        "whether {} is in {} the SAM could not list ({error})",
+                        self.account_name,
+                        kind_words(*kind)
+                    ),
+                })
+            }
+            // Account-domain SIDs cannot be formed: any of them may be one
+            // of the account's groups.
+            DamagedPart::MachineSid => Some(UnknownMembership {
+                name: None,
+                sid: None,
+                any_in_domain: Some("S-1-5-21".to_string()),
+                except: sids_read_in_domain(accounts, "S-1-5-21"),
+                why: format!(
+                    "which account-domain groups {} is in: the machine SID is unknown ({error})",
+                    self.account_name
+                ),
+            }),
+            DamagedPart::User { .. } | DamagedPart::UserList => None,
+        }
+    }
+
+    /// Whether the account's SID is unknown because its own record (or the
+    /// list of users, or the machine SID) cannot be read.
+    fn own_record_damaged(&self, accounts: &LocalAccounts) -> bool {
+        self.account_sid.is_none()
             && accounts.damaged.iter().any(|record| match &record.part {
                 DamagedPart::User { name } => {
                     crate::registry::names_equal(name, &self.account_name)
                 }
                 DamagedPart::UserList | DamagedPart::MachineSid => true,
                 _ => false,
-            });
-        if account_damaged {
-            let account_record = accounts
-                .damaged
-                .iter()
-                .find(|record| match &record.part {
-                    DamagedPart::User { name } => {
-                        crate::registry::names_equal(name, &self.account_name)
-                    }
-                    _ => false,
-                })
-                .or_else(|| {
-                    accounts.damaged.iter().find(|record| {
-                        matches!(record.part, DamagedPart::UserList | DamagedPart::MachineSid)
-                    })
-                })
-                .map(|record| format!("the SAM record '{}' cannot be read", record.error.key_path))
-                .unwrap_or_default();
-            let other_users: Vec<&str> = accounts
-                .users
-                .iter()
-                .filter_map(|u| u.sid.as_deref())
-                .collect();
-            for group in &accounts.groups {
-                let Some(Ok(sid)) = group.sid.as_deref().map(str::parse::<Sid>) else {
-                    continue;
-                };
-                if self.holds_sid(&sid) {
-                    continue;
+            })
+    }
+
+    /// `the SAM record '...' cannot be read`: the account's own damaged
+    /// record, else the damaged list of users or machine SID.
+    fn own_record_problem(&self, accounts: &LocalAccounts) -> String {
+        accounts
+            .damaged
+            .iter()
+            .find(|record| match &record.part {
+                DamagedPart::User { name } => {
+                    crate::registry::names_equal(name, &self.account_name)
                 }
-                // A local account created after installation: the machine
-                // domain (when known) and a RID of 1000 or more.
-                let domain = accounts.machine_sid.as_deref().unwrap_or("S-1-5-21");
-                let maybe_account = group.member_sids.iter().find(|member| {
-                    in_domain(member, domain)
-                        && member
-                            .parse::<Sid>()
-                            .is_ok_and(|sid| sid.could_be_created_account())
-                        && !other_users.iter().any(|u| u.eq_ignore_ascii_case(member))
-                        && !accounts.groups.iter().any(|g| {
-                            g.sid
-                                .as_deref()
-                                .is_some_and(|s| s.eq_ignore_ascii_case(member))
-                        })
+                _ => false,
+            })
+            .or_else(|| {
+                accounts.damaged.iter().find(|record| {
+                    matches!(record.part, DamagedPart::UserList | DamagedPart::MachineSid)
+                })
+            })
+            .map(|record| format!("the SAM record '{}' cannot be read", record.error.key_path))
+            .unwrap_or_default()
+    }
+
+    /// The account's own record is damaged: groups that list a SID it may
+    /// have (one the SAM gives no other user) may hold it.
+    fn add_groups_listing_a_possible_own_sid(&mut self, accounts: &LocalAccounts) {
+        let account_record = self.own_record_problem(accounts);
+        for group in &accounts.groups {
+            let Some(Ok(sid)) = group.sid.as_deref().map(str::parse::<Sid>) else {
+                continue;
+            };
+            if self.holds_sid(&sid) {
+                continue;
+            }
+            if let Some(member) = possible_own_sid(accounts, group) {
+                let name = group_name(&sid, &group.name);
+                self.unknown_groups.push(UnknownMembership {
+                    why: format!(
+                        "whether {} is in {name}: it lists {member}, which may be {}'s SID \
+                         ({})",
+                        self.account_name, self.account_name, account_record
+                    ),
+                    name: Some(name),
+                    sid: Some(sid),
+                    any_in_domain: None,
+                    except: Vec::new(),
                 });
-                if let Some(member) = maybe_account {
-                    let name = group_name(&sid, &group.name);
-                    self.unknown_groups.push(UnknownMembership {
-                        why: format!(
-                            "whether {} is in {name}: it lists {member}, which may be {}'s SID \
-                             ({})",
-                            self.account_name, self.account_name, account_record
-                        ),
-                        name: Some(name),
-                        sid: Some(sid),
-                        any_in_domain: None,
-                        except: Vec::new(),
-                    });
-                }
             }
         }
-        // Aliases that list a group of unknown membership.
+    }
+
+    /// Aliases that list a group of unknown membership, until nothing
+    /// changes.
+    fn add_aliases_listing_unknowns(&mut self, accounts: &LocalAccounts) {
         loop {
             let mut added = false;
             for group in accounts.groups.iter().filter(|g| g.kind.is_alias()) {
@@ -478,9 +482,6 @@ impl Token {
             if !added {
                 break;
             }
-        }
-        for unknown in &self.unknown_groups {
-            self.unknown.push(unknown.why.clone());
         }
     }
 
@@ -565,11 +566,46 @@ fn in_domain(sid: &str, domain: &str) -> bool {
         && sid.as_bytes()[domain.len()] == b'-'
 }
 
+/// The SIDs of users and groups the SAM did read in a domain.
+fn sids_read_in_domain(accounts: &LocalAccounts, domain: &str) -> Vec<Sid> {
+    let users = accounts.users.iter().filter_map(|u| u.sid.as_deref());
+    let groups = accounts.groups.iter().filter_map(|g| g.sid.as_deref());
+    users
+        .chain(groups)
+        .filter(|sid| in_domain(sid, domain))
+        .filter_map(|sid| sid.parse().ok())
+        .collect()
+}
+
+/// A member of `group` that may be the SID of an account whose record is
+/// damaged: a local account created after installation (the machine
+/// domain, when known, and a RID of 1000 or more) that the SAM gives no
+/// other user or group.
+fn possible_own_sid<'g>(accounts: &LocalAccounts, group: &'g LocalGroup) -> Option<&'g String> {
+    let domain = accounts.machine_sid.as_deref().unwrap_or("S-1-5-21");
+    group.member_sids.iter().find(|member| {
+        in_domain(member, domain)
+            && member
+                .parse::<Sid>()
+                .is_ok_and(|sid| sid.could_be_created_account())
+            && !accounts
+                .users
+                .iter()
+                .filter_map(|u| u.sid.as_deref())
+                .any(|u| u.eq_ignore_ascii_case(member))
+            && !accounts.groups.iter().any(|g| {
+                g.sid
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(member))
+            })
+    })
+}
+
 /// A group's name as the token shows it: Windows' name for well-known
 /// SIDs (`BUILTIN\Users`), else the SAM's.
 fn group_name(sid: &Sid, sam_name: &str) -> String {
-    well_known_name(sid)
-        .map(str::to_string)
+    Principals::default()
+        .name_of(sid)
         .unwrap_or_else(|| sam_name.to_string())
 }
 

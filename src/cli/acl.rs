@@ -168,12 +168,12 @@ fn snapshot_view(
 
 /// The principal's name as printed, or as this machine names its SID, or the SID.
 fn principal_name(ace: &Ace, principals: &Principals) -> String {
-    ace.display_name
-        .clone()
-        .or_else(|| match &ace.trustee {
-            Trustee::Sid(sid) => principals.name_of(sid),
-            Trustee::Name(_) => None,
-        })
+    principals
+        .trustee_name(
+            &ace.trustee,
+            ace.display_name.as_deref(),
+            crate::acl::NameStyle::Qualified,
+        )
         .unwrap_or_else(|| ace.trustee.to_string())
 }
 

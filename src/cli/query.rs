@@ -229,20 +229,15 @@ fn split_root(key: &str) -> (&str, &str) {
     }
 }
 
-fn is_root(text: &str, long: &str, short: &str) -> bool {
-    text.eq_ignore_ascii_case(long) || text.eq_ignore_ascii_case(short)
+fn is_root(text: &str, short: &str) -> bool {
+    crate::registry::split_root_key(text).is_some_and(|(root, _)| root == short)
 }
 
 /// `HKLM\SYSTEM\X` -> (SYSTEM, `X`); `None` when the root is not a machine
 /// hive a bundle can hold.
 pub fn split_key(key: &str) -> Option<(HiveKind, String)> {
-    let (root, rest) = split_root(key);
-    if !is_root(root, LOCAL_MACHINE, "HKLM") {
-        return None;
-    }
-    let mut parts = rest.splitn(2, '\\');
-    let kind = HiveKind::from_name(parts.next()?)?;
-    Some((kind, parts.next().unwrap_or("").to_string()))
+    let (kind, path) = crate::registry::split_machine_key(key.trim().trim_start_matches('\\'))?;
+    Some((kind, path.to_string()))
 }
 
 /// Whether `text` starts with the entry name `name` (its `/` may be
@@ -309,7 +304,7 @@ enum BadKey {
 
 fn target<'a>(key: &str, loaded: &'a LoadedBundle) -> Result<Target<'a>, BadKey> {
     let (root, rest) = split_root(key);
-    if is_root(root, LOCAL_MACHINE, "HKLM") {
+    if is_root(root, "HKLM") {
         if rest.trim_matches('\\').is_empty() {
             return Ok(Target::Root {
                 path: LOCAL_MACHINE,
@@ -324,7 +319,7 @@ fn target<'a>(key: &str, loaded: &'a LoadedBundle) -> Result<Target<'a>, BadKey>
             None => Err(BadKey::Usage(usage_error(key).unwrap_or_default())),
         };
     }
-    if is_root(root, USERS, "HKU") {
+    if is_root(root, "HKU") {
         let hives = user_hives(loaded);
         if rest.trim_matches('\\').is_empty() {
             return Ok(Target::Root { path: USERS, hives });
@@ -1078,10 +1073,10 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
 /// the bundle is read.
 fn usage_error(key: &str) -> Option<String> {
     let (root, rest) = split_root(key);
-    if is_root(root, USERS, "HKU") {
+    if is_root(root, "HKU") {
         return None;
     }
-    if is_root(root, LOCAL_MACHINE, "HKLM") {
+    if is_root(root, "HKLM") {
         if rest.trim_matches('\\').is_empty() || split_key(key).is_some() {
             return None;
         }

@@ -16,8 +16,8 @@
 
 use nt_hive::{NtHiveError, NtHiveNameString};
 
-/// Size of the base block; cell offsets count from its end.
-pub(crate) const BASE_BLOCK_SIZE: usize = 4096;
+/// Cell offsets count from the base block's end.
+pub(crate) use super::base_block::BASE_BLOCK_SIZE;
 /// "No cell": the offset stored where nothing is referenced.
 pub(crate) const NO_CELL: u32 = u32::MAX;
 /// Largest value data nt-hive reads from one cell; above it, it expects a

@@ -2,8 +2,8 @@
 //! dirty and damaged files: a hive is used as far as it can be read, and
 //! what was tolerated is said.
 //!
-//! * The base block is checked field by field here ([`sniff_regf`],
-//!   [`HiveFile::open`]) before nt-hive sees it; only a missing signature, a
+//! * The base block is checked field by field here ([`HiveFile::open`],
+//!   its fields read by [`super::base_block`]) before nt-hive sees it; only a missing signature, a
 //!   transaction log's file type or an unreadable root key make a file
 //!   unusable. nt-hive's `Hive::new` then validates it; a hive it rejects
 //!   only for what is tolerated (dirty sequence numbers, a bad checksum, a
@@ -37,104 +37,15 @@
 
 use nt_hive::{Hive, NtHiveError};
 
-use super::around::{BASE_BLOCK_SIZE, Bins, describe, file_offset};
+use super::around::{Bins, describe, file_offset};
+use super::base_block::{
+    BASE_BLOCK_SIZE, CLUSTERING_FACTOR_AT, HiveHeader, header_checksum, kind_from_name,
+    last_component, sniff_regf, stored_checksum, u32_at,
+};
 use super::guard::contain;
 use super::log::{LogDefect, LogOutcome, LogReport, TransactionLog};
 use super::reader::Reader;
 use super::{HiveData, HiveKind, LookupError, RegKey, WalkControl, WalkSummary, printable};
-
-/// The fields of a hive's base block that triage needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HiveHeader {
-    pub primary_sequence: u32,
-    pub secondary_sequence: u32,
-    pub major_version: u32,
-    pub minor_version: u32,
-    /// 0 primary file, 1 (old) transaction log, 6 new-format log.
-    pub file_type: u32,
-    /// Size of the hive bins data after the 4 KiB base block.
-    pub hive_bins_size: u32,
-    /// The file name field (last characters of the path it was loaded from).
-    pub file_name: String,
-    pub checksum_ok: bool,
-    /// Offset of the root key's cell, relative to the hive bins data.
-    pub root_cell_offset: u32,
-    /// Last-written time (FILETIME); transaction logs must match it.
-    pub last_written: u64,
-    /// 1 for a hive file ("direct memory load").
-    pub file_format: u32,
-}
-
-impl HiveHeader {
-    /// Two different sequence numbers: the last writes may sit in logs.
-    pub fn is_dirty(&self) -> bool {
-        self.primary_sequence != self.secondary_sequence
-    }
-
-    /// The machine hive the header's file name names (`...\Config\SYSTEM`,
-    /// `system.hiv`), if any: a hint, which the structure may contradict.
-    pub fn named_kind(&self) -> Option<HiveKind> {
-        kind_from_name(last_component(&self.file_name))
-    }
-}
-
-/// Offset of the checksum field; it covers the bytes before it.
-const CHECKSUM_OFFSET: usize = 508;
-
-/// The XOR-32 checksum of the first 508 bytes, adjusted the way Windows
-/// does (0 becomes 1 and 0xFFFFFFFF becomes 0xFFFFFFFE).
-pub(super) fn header_checksum(block: &[u8]) -> u32 {
-    let sum = block[..CHECKSUM_OFFSET]
-        .chunks_exact(4)
-        .fold(0u32, |acc, d| {
-            acc ^ u32::from_le_bytes([d[0], d[1], d[2], d[3]])
-        });
-    match sum {
-        0 => 1,
-        u32::MAX => u32::MAX - 1,
-        other => other,
-    }
-}
-
-pub(super) fn stored_checksum(block: &[u8]) -> u32 {
-    let d = &block[CHECKSUM_OFFSET..CHECKSUM_OFFSET + 4];
-    u32::from_le_bytes([d[0], d[1], d[2], d[3]])
-}
-
-/// Reads the base block of a `regf` file from its first bytes (at least
-/// 512 for the fields and the checksum, which covers the first 508 bytes;
-/// missing bytes read as zero and the checksum as bad). `None` when the
-/// bytes do not start with `regf`.
-pub fn sniff_regf(prefix: &[u8]) -> Option<HiveHeader> {
-    if !prefix.starts_with(b"regf") {
-        return None;
-    }
-    let mut block = [0u8; 512];
-    let available = prefix.len().min(block.len());
-    block[..available].copy_from_slice(&prefix[..available]);
-    let u32_at =
-        |at: usize| u32::from_le_bytes([block[at], block[at + 1], block[at + 2], block[at + 3]]);
-    let units = block[0x30..0x70]
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .take_while(|&unit| unit != 0);
-    let file_name = char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
-    Some(HiveHeader {
-        primary_sequence: u32_at(4),
-        secondary_sequence: u32_at(8),
-        last_written: u64::from(u32_at(12)) | (u64::from(u32_at(16)) << 32),
-        major_version: u32_at(20),
-        minor_version: u32_at(24),
-        file_type: u32_at(28),
-        file_format: u32_at(32),
-        root_cell_offset: u32_at(36),
-        hive_bins_size: u32_at(40),
-        file_name,
-        checksum_ok: available == block.len() && stored_checksum(&block) == header_checksum(&block),
-    })
-}
 
 /// Which hive a file is, and what that was decided from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -330,7 +241,7 @@ impl HiveFile {
             declared
         };
 
-        let clustering_factor = u32::from_le_bytes([bytes[44], bytes[45], bytes[46], bytes[47]]);
+        let clustering_factor = u32_at(bytes, CLUSTERING_FACTOR_AT);
         if clustering_factor != 1 {
             warnings.push(format!(
                 "{origin}: unknown clustering factor {clustering_factor} in the header (expected 1); read anyway"
@@ -595,26 +506,11 @@ fn is_control_set_name(name: &str) -> bool {
         && name[10..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The last component of a path in either separator.
-fn last_component(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
-}
-
 /// The hive kind an entry's file name suggests (`Reg/system.hiv`,
 /// `Machine_System.dat`, `SAM`), for messages about a hive that could not
 /// be read far enough to identify it.
 pub fn kind_from_entry_name(entry_name: &str) -> Option<HiveKind> {
     kind_from_name(last_component(entry_name))
-}
-
-/// `SYSTEM`, `system.hiv`, `software.sav`, `Machine_System.dat` -> a kind.
-fn kind_from_name(name: &str) -> Option<HiveKind> {
-    let stem = name.split('.').next().unwrap_or(name);
-    HiveKind::from_name(stem).or_else(|| {
-        // Collectors prefix the hive name (`Machine_System`).
-        let tail = stem.rsplit(['_', '-', ' ']).next()?;
-        (tail.len() < stem.len()).then(|| HiveKind::from_name(tail))?
-    })
 }
 
 impl HiveData for HiveFile {

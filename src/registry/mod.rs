@@ -7,8 +7,10 @@
 //! "not there", "no data" and "could not be read" apart.
 
 mod around;
+mod base_block;
 pub mod guard;
 mod hive_file;
+mod key_path;
 pub mod log;
 mod reader;
 pub mod sam;
@@ -17,10 +19,11 @@ mod value;
 mod view;
 pub mod windows_version;
 
+pub use base_block::{HiveHeader, sniff_regf};
 pub use hive_file::{
-    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
-    sniff_regf,
+    HiveFile, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
 };
+pub use key_path::{ROOT_KEYS, key_components, split_machine_key, split_root_key, tidy_key_path};
 pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
 };

@@ -34,6 +34,7 @@ use super::{
     KeyProblem, LookupError, MAX_WALK_DEPTH, ProblemSubject, RegKey, RegValue, WalkControl,
     WalkSummary, printable,
 };
+use crate::encoding::utf16le_chars;
 
 pub(crate) type Node<'h> = KeyNode<'h, &'h [u8]>;
 type Value<'h> = KeyValue<'h, &'h [u8]>;
@@ -847,7 +848,7 @@ pub(crate) fn push_name(name: &NtHiveNameString<'_>, out: &mut String) {
                 out.extend(bytes.iter().map(|&b| char::from(b)));
             }
         }
-        NtHiveNameString::Utf16LE(bytes) => out.extend(utf16_chars(bytes)),
+        NtHiveNameString::Utf16LE(bytes) => out.extend(utf16le_chars(bytes)),
     }
 }
 
@@ -864,19 +865,10 @@ pub(crate) fn name_matches(name: &NtHiveNameString<'_>, wanted: &str) -> bool {
             .iter()
             .map(|&b| super::upcase(char::from(b)))
             .eq(wanted.chars().map(super::upcase)),
-        NtHiveNameString::Utf16LE(bytes) => utf16_chars(bytes)
+        NtHiveNameString::Utf16LE(bytes) => utf16le_chars(bytes)
             .map(super::upcase)
             .eq(wanted.chars().map(super::upcase)),
     }
-}
-
-fn utf16_chars(bytes: &[u8]) -> impl Iterator<Item = char> + '_ {
-    char::decode_utf16(
-        bytes
-            .chunks_exact(2)
-            .map(|pair| u16::from_le_bytes([pair[0], pair[1]])),
-    )
-    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
 }
 
 /// Orders names the way subkey lists are sorted: by upper-cased characters.

@@ -52,6 +52,7 @@
 //! only what it holds. Only a hive without `SAM\Domains` is refused whole.
 
 use super::{HiveData, LookupError, RegKey, RegValue};
+use crate::encoding::utf16le_lossy;
 
 /// What a SAM hive says about the machine's local principals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -684,16 +685,6 @@ pub struct GroupRecord {
     pub members: Members,
 }
 
-fn utf16(bytes: &[u8]) -> String {
-    char::decode_utf16(
-        bytes
-            .chunks_exact(2)
-            .map(|pair| u16::from_le_bytes([pair[0], pair[1]])),
-    )
-    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-    .collect()
-}
-
 /// Parses an alias `C` value (see the module notes for the layout).
 pub fn parse_alias_c(c: &[u8]) -> Result<GroupRecord, FieldError> {
     let rid = u32_at(c, 0)?;
@@ -714,7 +705,7 @@ pub fn parse_alias_c(c: &[u8]) -> Result<GroupRecord, FieldError> {
     }
     Ok(GroupRecord {
         rid,
-        name: utf16(name),
+        name: utf16le_lossy(name),
         members: Members::Sids(sids),
     })
 }
@@ -741,7 +732,7 @@ pub fn parse_group_c(c: &[u8]) -> Result<GroupRecord, FieldError> {
         .collect();
     Ok(GroupRecord {
         rid,
-        name: utf16(name),
+        name: utf16le_lossy(name),
         members: Members::Rids(rids),
     })
 }

@@ -14,6 +14,7 @@
 //! [`TextHive::apply`] applies sections in order, as importing the files in
 //! that order would (later values replace earlier ones, `-` deletes).
 
+use super::key_path::{key_components, split_root_key};
 use super::{
     HiveData, HiveKind, LookupError, MAX_WALK_DEPTH, RegKey, RegValue, ValueNote, names_equal,
     upcase,
@@ -83,28 +84,13 @@ pub struct TextRoot {
     pub rest: String,
 }
 
-/// Root keys by their full and short names (`reg.exe` takes both).
-const ROOTS: [(&str, &str); 7] = [
-    ("HKEY_LOCAL_MACHINE", "HKLM"),
-    ("HKEY_CURRENT_USER", "HKCU"),
-    ("HKEY_CLASSES_ROOT", "HKCR"),
-    ("HKEY_USERS", "HKU"),
-    ("HKEY_CURRENT_CONFIG", "HKCC"),
-    ("HKEY_DYN_DATA", "HKEY_DYN_DATA"),
-    ("HKEY_PERFORMANCE_DATA", "HKEY_PERFORMANCE_DATA"),
-];
-
 /// Maps `HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\...` (or `HKLM\...`,
 /// any case) to its hive and the path below it. `None` when the path does
 /// not start with a root key.
 pub fn locate_root(path: &str) -> Option<TextRoot> {
-    let mut components = path.split('\\').filter(|c| !c.is_empty());
-    let first = components.next()?;
-    let (_, short) = ROOTS.iter().find(|(long, short)| {
-        first.eq_ignore_ascii_case(long) || first.eq_ignore_ascii_case(short)
-    })?;
-    let rest: Vec<&str> = components.collect();
-    if *short != "HKLM" || rest.is_empty() {
+    let (short, below) = split_root_key(path.trim_start_matches('\\'))?;
+    let rest: Vec<&str> = key_components(below).collect();
+    if short != "HKLM" || rest.is_empty() {
         return Some(TextRoot {
             shown: short.to_string(),
             kind: None,
@@ -154,7 +140,7 @@ fn name_key(name: &str) -> String {
 }
 
 fn components(path: &str) -> Vec<&str> {
-    path.split('\\').filter(|c| !c.is_empty()).collect()
+    key_components(path).collect()
 }
 
 impl TextHive {

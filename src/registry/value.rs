@@ -2,6 +2,9 @@
 //! came from: every source produces the stored bytes and the type number,
 //! and decoding happens here once.
 
+pub use crate::encoding::{
+    utf16le_multi, utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
+};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -66,92 +69,6 @@ pub fn type_name(type_code: u32) -> Cow<'static, str> {
         other => return Cow::Owned(format!("0x{other:08x}")),
     };
     Cow::Borrowed(name)
-}
-
-/// Decodes UTF-16LE up to the first NUL; an odd trailing byte is ignored
-/// and unpaired surrogates become U+FFFD.
-pub fn utf16le_until_nul(bytes: &[u8]) -> String {
-    // Most registry strings are ASCII: copy those bytes straight across
-    // instead of decoding character by character.
-    let mut ascii = Vec::with_capacity(bytes.len() / 2);
-    for pair in bytes.chunks_exact(2) {
-        match (pair[0], pair[1]) {
-            (0, 0) => break,
-            (low, 0) if low < 0x80 => ascii.push(low),
-            _ => return utf16le_decode_until_nul(bytes),
-        }
-    }
-    // Every byte is below 0x80, so this cannot fail.
-    String::from_utf8(ascii).unwrap_or_default()
-}
-
-fn utf16le_decode_until_nul(bytes: &[u8]) -> String {
-    let units = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .take_while(|&unit| unit != 0);
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
-}
-
-/// Splits REG_MULTI_SZ data into its strings, exactly as stored.
-///
-/// Every NUL ends a string, and every string is listed, empty ones
-/// included (`PendingFileRenameOperations` separates its pairs with empty
-/// strings), except the empty string whose NUL is the last character of
-/// the data: that one is the list's terminator. Data that does not end in
-/// NUL ends with an unterminated string, which is listed. An odd last byte
-/// is not part of any character and is left out (it stays in `raw`);
-/// unpaired surrogates become U+FFFD.
-///
-/// So `a\0b\0\0` and `a\0b\0` (no list terminator) and `a\0b` (none at
-/// all) are `[a, b]`; `a\0\0b\0\0` is `[a, "", b]`; `a\0b\0\0\0` is
-/// `[a, b, ""]`; `\0\0` is `[""]`; `\0` and no data are `[]`. This is
-/// how Windows' own .NET `RegistryKey.GetValue` (and so PowerShell's
-/// `Get-ItemProperty`) splits what `RegQueryValueEx` returns.
-pub fn utf16le_multi(bytes: &[u8]) -> Vec<String> {
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .collect();
-    let mut strings = Vec::new();
-    let mut start = 0;
-    while start < units.len() {
-        let end = units[start..]
-            .iter()
-            .position(|&unit| unit == 0)
-            .map_or(units.len(), |at| start + at);
-        // An empty string ended by the data's last character is the
-        // list's terminator, not a string.
-        if !(end == start && end + 1 == units.len()) {
-            strings.push(
-                char::decode_utf16(units[start..end].iter().copied())
-                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                    .collect(),
-            );
-        }
-        start = end + 1;
-    }
-    strings
-}
-
-/// Encodes a string as NUL-terminated UTF-16LE, as REG_SZ data is stored.
-pub fn utf16le_with_nul(text: &str) -> Vec<u8> {
-    text.encode_utf16()
-        .chain(std::iter::once(0))
-        .flat_map(u16::to_le_bytes)
-        .collect()
-}
-
-/// Encodes strings as REG_MULTI_SZ data (each NUL-terminated, then a final NUL).
-pub fn utf16le_multi_with_nuls(strings: &[&str]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for text in strings {
-        bytes.extend(utf16le_with_nul(text));
-    }
-    bytes.extend([0, 0]);
-    bytes
 }
 
 impl RegValue {

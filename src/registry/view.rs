@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use super::key_path::{key_components, tidy_key_path};
 use super::{
     HiveData, HiveKind, LookupError, RegKey, RegValue, WalkControl, WalkSummary, names_equal,
     reg_type,
@@ -258,7 +259,7 @@ impl RegistryView {
     /// control set (SYSTEM only), separators tidied.
     /// `Err` holds the `NoData` reason when the control set is unknown.
     fn resolve_path(&self, kind: HiveKind, path: &str) -> Result<String, String> {
-        let mut components = path.split('\\').filter(|c| !c.is_empty());
+        let mut components = key_components(path);
         let first = components.next();
         let mut resolved = String::with_capacity(path.len());
         match first {
@@ -438,19 +439,11 @@ fn rooted(root: &str, path: &str) -> String {
     }
 }
 
-/// `path` with empty components dropped.
-fn tidy(path: &str) -> String {
-    path.split('\\')
-        .filter(|c| !c.is_empty())
-        .collect::<Vec<_>>()
-        .join("\\")
-}
-
 /// Reads a key of a source outside the view (a user hive, or one of
 /// unknown kind); `root` names it in messages (`HKU\NTUSER.DAT`). No
 /// `CurrentControlSet` is resolved.
 pub fn read_key_of(hive: &dyn HiveData, root: &str, path: &str) -> Lookup<RegKey> {
-    let path = tidy(path);
+    let path = tidy_key_path(path);
     match hive.read_key(&path) {
         Ok(Some(key)) => Lookup::Found(key),
         Ok(None) => not_found_or_not_covered(hive, root, &path),
@@ -465,7 +458,7 @@ pub fn walk_of(
     path: &str,
     visitor: &mut dyn FnMut(&RegKey) -> WalkControl,
 ) -> Lookup<WalkSummary> {
-    let path = tidy(path);
+    let path = tidy_key_path(path);
     match hive.walk(&path, visitor) {
         Ok(Some(summary)) => Lookup::Found(summary),
         Ok(None) => not_found_or_not_covered(hive, root, &path),

@@ -210,15 +210,8 @@ pub fn exit_code_of(verdicts: impl IntoIterator<Item = Verdict>) -> u8 {
     }
 }
 
-/// Renders an evidence value for people: strings as they are, other JSON
-/// compactly.
-pub fn evidence_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Null => "—".to_string(),
-        other => other.to_string(),
-    }
-}
+/// Evidence in words is the rules' (their fixes quote values with it).
+pub use crate::rules::check::evidence_text;
 
 #[cfg(test)]
 mod tests {

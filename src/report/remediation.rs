@@ -311,10 +311,8 @@ fn form_for(actions: &[FixAction], platform: &Platform) -> RemediationForm {
 
 /// `HKEY_LOCAL_MACHINE\...` as reg.exe takes it: `HKLM\...`.
 fn reg_exe_key(key: &str) -> String {
-    match key.split_once('\\') {
-        Some((root, rest)) if root.eq_ignore_ascii_case("HKEY_LOCAL_MACHINE") => {
-            format!("HKLM\\{rest}")
-        }
+    match crate::registry::split_root_key(key) {
+        Some(("HKLM", rest)) if key.contains('\\') => format!("HKLM\\{rest}"),
         _ => key.to_string(),
     }
 }
@@ -461,8 +459,9 @@ fn registry_steps(
     }
 }
 
-/// [`RegistryFix::before`] of a value that did not exist.
-pub const MISSING: &str = "missing";
+/// [`RegistryFix::before`] of a value that did not exist (declared with
+/// the fixes, where the rules take it from).
+pub use crate::rules::fix::MISSING;
 
 /// A REGEDIT4 string: backslashes and quotes escaped.
 pub fn reg_string(text: &str) -> String {
@@ -510,67 +509,17 @@ pub fn cacls_letter(tool: AclTool, grant: &GrantFix) -> Option<(char, u32)> {
         .find(|(_, mask)| mask & grant.needed == grant.needed && mask & !grant.rights == 0)
 }
 
-/// icacls' abbreviations of the specific rights, in bit order.
-const ICACLS_RIGHTS: &[(u32, &str)] = &[
-    (0x1, "RD"),
-    (0x2, "WD"),
-    (0x4, "AD"),
-    (0x8, "REA"),
-    (0x10, "WEA"),
-    (0x20, "X"),
-    (0x40, "DC"),
-    (0x80, "RA"),
-    (0x100, "WA"),
-    (0x10000, "DE"),
-    (0x20000, "RC"),
-    (0x40000, "WDAC"),
-    (0x80000, "WO"),
-    (0x100000, "S"),
-];
-
 /// A mask as icacls' list of specific rights, e.g. NT 4.0's Add
 /// (0x1201b6) -> `WD,AD,WEA,X,RA,WA,RC,S`; `None` when the mask has bits
 /// icacls cannot name.
 pub fn icacls_rights(mask: u32) -> Option<String> {
-    let named = ICACLS_RIGHTS.iter().fold(0, |all, (bit, _)| all | bit);
-    if mask == 0 || mask & !named != 0 {
-        return None;
-    }
-    Some(
-        ICACLS_RIGHTS
-            .iter()
-            .filter(|(bit, _)| mask & bit != 0)
-            .map(|(_, name)| *name)
-            .collect::<Vec<_>>()
-            .join(","),
-    )
+    rights::icacls_specific_list(mask)
 }
 
 /// Words for the rights in a mask: `list the folder / read file data,
 /// delete`.
 pub fn rights_words(mask: u32) -> String {
-    const WORDS: &[(u32, &str)] = &[
-        (0x1, "list the folder / read file data"),
-        (0x2, "create files / write file data"),
-        (0x4, "create subfolders / append file data"),
-        (0x8, "read extended attributes"),
-        (0x10, "write extended attributes"),
-        (0x20, "traverse / execute"),
-        (0x40, "delete what the folder holds"),
-        (0x80, "read attributes"),
-        (0x100, "write attributes"),
-        (0x10000, "delete"),
-        (0x20000, "read permissions"),
-        (0x40000, "change permissions"),
-        (0x80000, "take ownership"),
-        (0x100000, "synchronize"),
-    ];
-    let mapped = rights::map_generic(mask);
-    let words: Vec<&str> = WORDS
-        .iter()
-        .filter(|(bit, _)| mapped & bit != 0)
-        .map(|(_, word)| *word)
-        .collect();
+    let words = rights::words(rights::map_generic(mask));
     match words.as_slice() {
         [] => format!("0x{mask:x}"),
         [one] => one.to_string(),
@@ -1016,7 +965,7 @@ mod tests {
         let list = icacls_rights(NT4_ADD).unwrap();
         assert_eq!(list, "WD,AD,WEA,X,RA,WA,RC,S");
         let back = list.split(',').fold(0, |mask, name| {
-            mask | ICACLS_RIGHTS.iter().find(|(_, n)| *n == name).unwrap().0
+            mask | crate::acl::rights::icacls_right(name).unwrap()
         });
         assert_eq!(back, NT4_ADD);
         assert_eq!(icacls_rights(0), None);

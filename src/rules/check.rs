@@ -3,12 +3,12 @@
 //! name the next step (what to collect when a hive is missing or damaged),
 //! the stale-data flag, and principals' names for evidence.
 
+use super::collect::collect_advice;
 use super::{CheckResult, Evidence, FixAction, Verdict};
-use crate::acl::{Trustee, well_known_name};
+use crate::acl::{NameStyle, Principals, Trustee};
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{FoundValue, HiveKind, RegValue, RegistryView};
-use crate::report::collect_script::collect_advice;
 use serde_json::{Value, json};
 
 /// What ends an `unknown` summary before its next step.
@@ -146,8 +146,18 @@ pub fn value_in_words(value: &RegValue) -> String {
     format!(
         "{} {}",
         value.type_name(),
-        crate::report::evidence_text(&value.data_json())
+        evidence_text(&value.data_json())
     )
+}
+
+/// Renders an evidence value for people: strings as they are, other JSON
+/// compactly.
+pub fn evidence_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "—".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Why a registry lookup gave nothing to judge.
@@ -209,50 +219,20 @@ pub fn collect_hive_step(
     })
 }
 
-/// A principal's name: as the snapshot printed it, else well-known, else
-/// from the SAM.
+/// A principal's name for evidence: as the snapshot printed it, else
+/// well-known, else from the SAM (the bare account or group name).
 pub fn principal_name(
     trustee: &Trustee,
     display: Option<&str>,
     accounts: Option<&LocalAccounts>,
 ) -> Option<String> {
-    if let Some(name) = display {
-        return Some(name.to_string());
-    }
-    let Trustee::Sid(sid) = trustee else {
-        return None;
-    };
-    if let Some(name) = well_known_name(sid) {
-        return Some(name.to_string());
-    }
-    let accounts = accounts?;
-    let text = sid.to_string();
-    accounts
-        .users
-        .iter()
-        .find(|u| {
-            u.sid
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(&text))
-        })
-        .map(|u| u.name.clone())
-        .or_else(|| {
-            accounts
-                .groups
-                .iter()
-                .find(|g| {
-                    g.sid
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(&text))
-                })
-                .map(|g| g.name.clone())
-        })
+    Principals::new(None, accounts).trustee_name(trustee, display, NameStyle::Bare)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::collect_script::Target;
+    use crate::rules::collect::Target;
 
     #[test]
     fn an_unknown_carries_its_next_step_in_summary_and_evidence() {

@@ -87,6 +87,9 @@ pub struct RegistryFix {
     pub before: Option<String>,
 }
 
+/// [`RegistryFix::before`] of a value that did not exist.
+pub const MISSING: &str = "missing";
+
 /// Registry data a fix sets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", content = "data")]

@@ -18,6 +18,7 @@ use crate::registry::{HiveKind, RegistryView};
 use serde::Serialize;
 
 pub mod check;
+pub mod collect;
 pub mod fix;
 
 pub use fix::{

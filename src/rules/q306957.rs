@@ -6,6 +6,7 @@ use super::check::{
     LookupProblem, collect_hive_step, evidence, lookup_unknown, principal_name,
     registry_value_evidence, value_in_words,
 };
+use super::collect::collect_advice;
 use super::fix::grant_folder_access;
 use super::{
     CheckInfo, CheckResult, CollectionNeeds, Evidence, FixAction, FixData, FolderLocation,
@@ -20,7 +21,6 @@ use crate::acl::{
 use crate::registry::sam::LocalAccounts;
 use crate::registry::windows_version::WindowsVersion;
 use crate::registry::{HiveKind, Lookup, RegValue, RegistryView, reg_type};
-use crate::report::collect_script::collect_advice;
 use serde_json::{Value, json};
 
 // The table's lines of this rule's evidence.
@@ -200,7 +200,7 @@ fn check_active_messaging(
                 ("value", json!(ACTIVE_MESSAGING_VALUE)),
                 ("missing", json!(missing)),
             ]),
-            crate::report::remediation::MISSING.to_string(),
+            super::fix::MISSING.to_string(),
         ),
         Lookup::NoData { reason } => lookup_unknown(
             ACTIVE_MESSAGING_ID,
@@ -303,7 +303,7 @@ fn check_imc_rootdir(
                     "The MSExchangeIMC service is there but its RootDir is missing ({missing})"
                 ),
                 ev,
-                crate::report::remediation::MISSING.to_string(),
+                super::fix::MISSING.to_string(),
             );
         }
         Lookup::NoData { reason } => {

@@ -84,22 +84,17 @@ pub mod marvin;
 mod new_format;
 mod old_format;
 
-use super::hive_file::{header_checksum, sniff_regf, stored_checksum};
-use super::{HiveHeader, printable};
+// The base block's fields are read in one place; a log starts with a copy
+// of it, and replay rewrites some of them.
+use super::base_block::{
+    BASE_BLOCK_SIZE, CHECKSUM_AT, CLUSTERING_FACTOR_AT, FILE_TYPE_AT, FLAGS_AT, HIVE_BINS_SIZE_AT,
+    HiveHeader, PRIMARY_SEQUENCE_AT, SECONDARY_SEQUENCE_AT, header_checksum, sniff_regf,
+    stored_checksum,
+};
+use super::printable;
 
-/// Size of the base block at the start of a hive file.
-const BASE_BLOCK_SIZE: usize = 4096;
 /// What a log keeps of the base block, and where its records start.
 const LOG_HEADER_SIZE: usize = 512;
-/// Base block fields rewritten after replay.
-const PRIMARY_SEQUENCE_AT: usize = 4;
-const SECONDARY_SEQUENCE_AT: usize = 8;
-const FILE_TYPE_AT: usize = 28;
-const HIVE_BINS_SIZE_AT: usize = 40;
-const CLUSTERING_FACTOR_AT: usize = 44;
-/// The Windows 10 flags field, which new-format entries copy.
-const FLAGS_AT: usize = 144;
-const CHECKSUM_AT: usize = 508;
 /// File types of the two log formats.
 const OLD_FORMAT_FILE_TYPE: u32 = 1;
 const NEW_FORMAT_FILE_TYPE: u32 = 6;
