@@ -26,6 +26,7 @@ pub mod escape;
 /// library's own unit tests.
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
+pub mod load;
 pub mod registry;
 pub mod report;
 pub mod rules;

@@ -9,8 +9,8 @@ use crate::acl::{
     Ace, Dacl, FolderAcl, FolderMatch, Principals, SnapshotForm, Token, TokenAccess, Trustee,
     ace_flags, evaluate_for_token, explain_rights,
 };
-use crate::analyze::{LoadedBundle, open_and_load};
 use crate::bundle::{BundleLocation, Limits};
+use crate::load::{LoadedBundle, open_and_load};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::io::{self, Write};
@@ -123,7 +123,7 @@ fn build_view(loaded: &LoadedBundle, args: &AclArgs) -> Value {
         "snapshots": snapshots,
         "problems": problems,
         "snapshots_in_bundle": known,
-        "errors": loaded.errors,
+        "errors": loaded.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 

@@ -21,8 +21,8 @@
 //! the key is.
 
 use super::{EXIT_USAGE, parse_size};
-use crate::analyze::{LoadedBundle, open_and_load};
 use crate::bundle::{BundleLocation, Limits};
+use crate::load::{LoadedBundle, open_and_load};
 use crate::registry::{
     HiveData, HiveKind, JsonData, Lookup, RegKey, RegValue, WalkControl, WalkSummary, read_key_of,
     type_name, upcase, walk_of,

@@ -15,11 +15,12 @@ pub mod sam;
 mod text_hive;
 mod value;
 mod view;
+mod warning;
 pub mod windows_version;
 
 pub use hive_file::{
-    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
-    sniff_regf,
+    HiveFile, HiveHeader, HiveIdentification, HiveOpenError, OpenedHive, OpenedHiveTyped,
+    kind_from_entry_name, sniff_regf,
 };
 pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
@@ -29,6 +30,7 @@ pub use value::{
     utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
 };
 pub use view::{ControlSet, Expansion, FoundValue, Lookup, RegistryView, read_key_of, walk_of};
+pub use warning::{HiveWarning, HiveWarningKind};
 
 use serde::Serialize;
 
