@@ -36,7 +36,7 @@ pub mod shard;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
-pub use hash::sha256_file;
+pub use hash::{HashError, sha256_file};
 pub use read::RATIO_CHECK_FLOOR;
 pub use zip::open_zip_bytes;
 

@@ -29,7 +29,10 @@ pub use value::{
     Hex, JsonData, RegData, RegValue, hex, reg_type, type_name, utf16le_multi,
     utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
 };
-pub use view::{ControlSet, Expansion, FoundValue, Lookup, RegistryView, read_key_of, walk_of};
+pub use view::{
+    ControlSet, Expansion, FoundValue, Lookup, RegistryView, UnknownControlSet, read_key_of,
+    walk_of,
+};
 pub use warning::{HiveWarning, HiveWarningKind};
 
 use serde::Serialize;
