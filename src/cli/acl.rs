@@ -4,14 +4,14 @@
 //! decided each right.
 
 use super::{EXIT_USAGE, parse_size};
-use crate::acl::rights::{self, FILE_ADD_FILE, MAXIMUM_ALLOWED};
-use crate::acl::{
+use clap::{Args, ValueEnum};
+use hivetriage::acl::rights::{self, FILE_ADD_FILE, MAXIMUM_ALLOWED};
+use hivetriage::acl::{
     Ace, Dacl, FolderAcl, FolderMatch, Principals, SnapshotForm, Token, TokenAccess, Trustee,
     ace_flags, evaluate_for_token, explain_rights,
 };
-use crate::bundle::{BundleLocation, Limits};
-use crate::load::{LoadedBundle, open_and_load};
-use clap::{Args, ValueEnum};
+use hivetriage::bundle::{BundleLocation, Limits};
+use hivetriage::load::{LoadedBundle, open_and_load};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ pub enum AclFormat {
 
 pub fn run(args: AclArgs) -> anyhow::Result<u8> {
     if !args.bundle.exists() {
-        crate::escape::warn(format_args!(
+        hivetriage::escape::warn(format_args!(
             "{}: no such file or directory",
             args.bundle.display()
         ));
@@ -68,7 +68,7 @@ pub fn run(args: AclArgs) -> anyhow::Result<u8> {
     let loaded = match open_and_load(&location, limits) {
         Ok(loaded) => loaded,
         Err(error) => {
-            crate::escape::warn(format_args!("{error}"));
+            hivetriage::escape::warn(format_args!("{error}"));
             return Ok(EXIT_NOT_SHOWN);
         }
     };
@@ -97,7 +97,7 @@ fn build_view(loaded: &LoadedBundle, args: &AclArgs) -> Value {
     let account = args
         .account
         .as_deref()
-        .map(|given| crate::acl::names::local_account_name(given, computer.as_deref()))
+        .map(|given| hivetriage::acl::names::local_account_name(given, computer.as_deref()))
         .or_else(|| computer.as_ref().map(|c| format!("IUSR_{c}")));
     let token = account
         .as_deref()
@@ -271,7 +271,7 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
                     "not the account or one of its groups"
                 } else if rights::map_generic(ace.mask) & FILE_ADD_FILE == 0 {
                     "applies, but does not name Add"
-                } else if ace.ace_type == crate::acl::ace_type::ACCESS_DENIED {
+                } else if ace.ace_type == hivetriage::acl::ace_type::ACCESS_DENIED {
                     "applies and denies Add"
                 } else {
                     "applies and grants Add"
@@ -294,7 +294,7 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
 /// from the bundle; JSON has its own escaping), null as `-`.
 fn text(value: &Value) -> String {
     match value {
-        Value::String(s) => crate::escape::escape(s).into_owned(),
+        Value::String(s) => hivetriage::escape::escape(s).into_owned(),
         Value::Null => "-".to_string(),
         other => other.to_string(),
     }
@@ -401,7 +401,7 @@ fn ace_table(aces: &[Value]) -> comfy_table::Table {
             ace["sid"]
                 .as_str()
                 .map_or("(not resolved)".to_string(), |sid| {
-                    crate::escape::escape(sid).into_owned()
+                    hivetriage::escape::escape(sid).into_owned()
                 }),
             text(&ace["type"]),
             text(&ace["rights"]),

@@ -1,10 +1,10 @@
 //! The load stage: bundle -> sources -> views.
 //!
 //! Every entry of a bundle is looked at once, sorted by what it is
-//! ([`entries`]), and read by its phase: hives with their transaction logs
-//! ([`hives`]) into the registry view ([`view`]), registry text exports
-//! ([`text`]), then ACL snapshots, the manifest's binary descriptors and the
-//! SAM's local accounts ([`acl`]). Every problem met on the way becomes one
+//! (`entries.rs`), and read by its phase: hives with their transaction logs
+//! (`hives.rs`) into the registry view (`view.rs`), registry text exports
+//! (`text.rs`), then ACL snapshots, the manifest's binary descriptors and
+//! the SAM's local accounts (`acl.rs`). Every problem met on the way becomes one
 //! of the bundle's `errors` and loading goes on with what is left: one bad
 //! entry does not end the bundle.
 //!
