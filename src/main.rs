@@ -1,5 +1,10 @@
+//! The `hivetriage` command line, over the library of the same name.
+#![deny(unsafe_code)]
+
+mod cli;
+
 use clap::{CommandFactory, FromArgMatches};
-use hivetriage::cli::{self, Cli};
+use cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -5,8 +5,6 @@
 
 mod common;
 
-use clap::CommandFactory;
-use hivetriage::cli::Cli;
 use std::path::Path;
 
 fn run(args: &[&str]) -> (i32, String) {
@@ -15,21 +13,36 @@ fn run(args: &[&str]) -> (i32, String) {
 }
 
 /// Every subcommand path (`["rules", "show"]`, ...), clap's own `help`
-/// left out.
+/// left out: read from the `Commands:` list of each `--help` (the command
+/// line is the binary's, not the library's).
 fn subcommand_paths() -> Vec<Vec<String>> {
-    fn walk(command: &clap::Command, prefix: &[String], paths: &mut Vec<Vec<String>>) {
-        for sub in command.get_subcommands() {
-            if sub.get_name() == "help" {
-                continue;
-            }
+    fn walk(prefix: &[String], paths: &mut Vec<Vec<String>>) {
+        let mut args: Vec<&str> = prefix.iter().map(String::as_str).collect();
+        args.push("--help");
+        let (status, help) = run(&args);
+        assert_eq!(status, 0, "{args:?}");
+        let Some((_, commands)) = help.split_once("\nCommands:\n") else {
+            return;
+        };
+        // One command a line, indented by two spaces; wrapped descriptions
+        // are indented further.
+        let names: Vec<String> = commands
+            .lines()
+            .take_while(|line| line.starts_with("  "))
+            .filter(|line| !line.starts_with("   "))
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .map(String::from)
+            .collect();
+        for name in names {
             let mut path = prefix.to_vec();
-            path.push(sub.get_name().to_string());
+            path.push(name);
             paths.push(path.clone());
-            walk(sub, &path, paths);
+            walk(&path, paths);
         }
     }
     let mut paths = Vec::new();
-    walk(&Cli::command(), &[], &mut paths);
+    walk(&[], &mut paths);
     paths
 }
 

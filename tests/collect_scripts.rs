@@ -6,10 +6,11 @@
 
 mod common;
 
-use hivetriage::analyze::{AnalyzeOptions, evaluate, load_bundle};
+use hivetriage::analyze::{AnalyzeOptions, evaluate};
 use hivetriage::bundle::{self, Limits};
 use hivetriage::fixture::acl::{get_acl_list, icacls_save_bytes};
 use hivetriage::fixture::scenario::{Scenario, pickup_sddl_with_add};
+use hivetriage::load::load_bundle;
 use hivetriage::registry::{HiveFile, HiveKind};
 use hivetriage::report::collect_script::{
     CollectionScript, ProducedContent, Target, collection_script, merged_needs,

@@ -7,9 +7,10 @@
 
 mod common;
 
-use hivetriage::analyze::{AnalyzeOptions, analyze_location, evaluate, load_bundle};
+use hivetriage::analyze::{AnalyzeOptions, analyze_location, evaluate};
 use hivetriage::bundle::{self, BundleLocation, Limits};
 use hivetriage::fixture::scenario::{Scenario, iusr_sid, samples};
+use hivetriage::load::load_bundle;
 use hivetriage::registry::TextValueOp;
 use hivetriage::registry::{
     HiveData, HiveFile, HiveKind, LookupError, RegKey, RegValue, RegistryView, names_equal,

@@ -413,17 +413,32 @@ fn parse_dacl_entries(aces: &[&str]) -> Result<Vec<Ace>, SddlError> {
         .collect()
 }
 
+/// Why a rights field cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum MaskError {
+    #[error("empty rights field")]
+    Empty,
+    #[error("bad hex rights {0:?}")]
+    BadHex(String),
+    #[error("bad octal rights {0:?}")]
+    BadOctal(String),
+    #[error("bad rights {0:?}")]
+    Bad(String),
+    #[error("rights {0:?} do not fit 32 bits")]
+    TooLarge(String),
+}
+
 /// Rights as letters (passed on) or a number (checked to fit 32 bits and
 /// rewritten in the `0x` form the crate reads without overflowing).
-fn normalise_mask(mask: &str) -> Result<String, String> {
+fn normalise_mask(mask: &str) -> Result<String, MaskError> {
     if mask.is_empty() {
-        return Err("empty rights field".into());
+        return Err(MaskError::Empty);
     }
     if mask.as_bytes()[0].is_ascii_digit() {
         let value =
             if let Some(hex) = mask.strip_prefix("0x").or_else(|| mask.strip_prefix("0X")) {
                 if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(format!("bad hex rights {mask:?}"));
+                    return Err(MaskError::BadHex(mask.to_string()));
                 }
                 let significant = hex.trim_start_matches('0');
                 if significant.is_empty() {
@@ -434,20 +449,20 @@ fn normalise_mask(mask: &str) -> Result<String, String> {
             } else if mask.len() > 1 && mask.starts_with('0') {
                 // C's strtoul with base 0, as Windows reads SDDL numbers: leading 0 is octal.
                 if !mask.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                    return Err(format!("bad octal rights {mask:?}"));
+                    return Err(MaskError::BadOctal(mask.to_string()));
                 }
                 u32::from_str_radix(mask, 8).map_err(|_| ())
             } else {
                 if !mask.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("bad rights {mask:?}"));
+                    return Err(MaskError::Bad(mask.to_string()));
                 }
                 mask.parse::<u32>().map_err(|_| ())
             }
-            .map_err(|_| format!("rights {mask:?} do not fit 32 bits"))?;
+            .map_err(|_| MaskError::TooLarge(mask.to_string()))?;
         return Ok(format!("0x{value:x}"));
     }
     if mask.len() % 2 != 0 || !mask.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(format!("bad rights {mask:?}"));
+        return Err(MaskError::Bad(mask.to_string()));
     }
     Ok(mask.to_string())
 }

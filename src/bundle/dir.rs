@@ -18,9 +18,24 @@ pub(crate) struct DirBundle {
     name: String,
     entries: Vec<EntryInfo>,
     /// Where each of `entries` is on disk, or why it cannot be read.
-    files: Vec<Result<PathBuf, String>>,
+    files: Vec<Result<PathBuf, NotReadable>>,
     warnings: Vec<String>,
     limits: Limits,
+}
+
+/// Why a file found while listing cannot be read as an entry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum NotReadable {
+    #[error("a symbolic link to something that is not a regular file")]
+    LinkToNonFile,
+    #[error("a broken symbolic link: {0}")]
+    BrokenLink(String),
+    /// A FIFO would block a read forever; a device may never end.
+    #[error("not a regular file (a device, FIFO or socket)")]
+    NotAFile,
+    /// The system's words for why its kind cannot be known.
+    #[error("{0}")]
+    Io(String),
 }
 
 /// One file found while listing, before sorting.
@@ -29,7 +44,7 @@ struct Found {
     components: Vec<String>,
     not_utf8: bool,
     size: Option<u64>,
-    file: Result<PathBuf, String>,
+    file: Result<PathBuf, NotReadable>,
 }
 
 impl DirBundle {
@@ -101,14 +116,13 @@ impl DirBundle {
                             components,
                             not_utf8,
                             size: None,
-                            file: Err("a symbolic link to something that is not a regular file"
-                                .to_string()),
+                            file: Err(NotReadable::LinkToNonFile),
                         }),
                         Err(e) => found.push(Found {
                             components,
                             not_utf8,
                             size: None,
-                            file: Err(format!("a broken symbolic link: {}", describe_io_error(&e))),
+                            file: Err(NotReadable::BrokenLink(describe_io_error(&e))),
                         }),
                     },
                     Ok(kind) if kind.is_file() => found.push(Found {
@@ -122,19 +136,19 @@ impl DirBundle {
                         components,
                         not_utf8,
                         size: None,
-                        file: Err("not a regular file (a device, FIFO or socket)".to_string()),
+                        file: Err(NotReadable::NotAFile),
                     }),
                     Err(e) => found.push(Found {
                         components,
                         not_utf8,
                         size: None,
-                        file: Err(describe_io_error(&e)),
+                        file: Err(NotReadable::Io(describe_io_error(&e))),
                     }),
                 }
             }
         }
 
-        let mut listed: Vec<(EntryInfo, Result<PathBuf, String>)> = found
+        let mut listed: Vec<(EntryInfo, Result<PathBuf, NotReadable>)> = found
             .into_iter()
             .map(|f| {
                 let shown = show_name(&f.components.join("/"), f.not_utf8);
@@ -173,7 +187,7 @@ impl DirBundle {
             name: name.to_string(),
             detail,
         };
-        let path = file.as_ref().map_err(|why| unreadable(why.clone()))?;
+        let path = file.as_ref().map_err(|why| unreadable(why.to_string()))?;
 
         // Checked again at read time: the file may have changed since listing.
         let metadata = fs::metadata(path).map_err(|e| unreadable(describe_io_error(&e)))?;

@@ -16,21 +16,32 @@ use super::read::describe_io_error;
 /// How much is read at a time.
 const PIECE: usize = 1 << 20;
 
+/// Why a bundle's file was not hashed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// The file could not be opened or read (the system's words).
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("the time allowed for this bundle ran out while hashing it")]
+    TimedOut,
+}
+
 /// The file's SHA-256 in lower-case hex; why not, when it cannot be read
 /// to its end within the deadline.
-pub fn sha256_file(path: &Path, limits: &Limits) -> Result<String, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| describe_io_error(&e))?;
+pub fn sha256_file(path: &Path, limits: &Limits) -> Result<String, HashError> {
+    let unreadable = |e: std::io::Error| HashError::Unreadable(describe_io_error(&e));
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
     let mut hasher = Sha256::new();
     let mut piece = vec![0u8; PIECE];
     loop {
         if limits.deadline_passed() {
-            return Err("the time allowed for this bundle ran out while hashing it".to_string());
+            return Err(HashError::TimedOut);
         }
         match file.read(&mut piece) {
             Ok(0) => break,
             Ok(read) => hasher.update(&piece[..read]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(describe_io_error(&e)),
+            Err(e) => return Err(unreadable(e)),
         }
     }
     Ok(hex(&hasher.finalize()))

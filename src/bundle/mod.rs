@@ -19,7 +19,7 @@
 //!   others from being read.
 //! * Entries that can be read where they lie are not copied: a directory
 //!   bundle's files and a zip's stored entries are memory-mapped
-//!   ([`mapped`], the one module allowed `unsafe`), unless
+//!   (`mapped`, the one module allowed `unsafe`), unless
 //!   [`Limits::map_files`] is off. Deflated entries are inflated into
 //!   memory.
 //! * [`Limits::deadline`] is checked while entries are read, so a bundle
@@ -36,7 +36,7 @@ pub mod shard;
 mod zip;
 
 pub use discover::{BundleLocation, DiscoverError, discover};
-pub use hash::sha256_file;
+pub use hash::{HashError, sha256_file};
 pub use read::RATIO_CHECK_FLOOR;
 pub use zip::open_zip_bytes;
 
@@ -55,7 +55,7 @@ pub struct Limits {
     /// When reading must stop: reads started after it, and inflation
     /// running past it, fail with [`EntryError::TimedOut`]. `None`: no limit.
     pub deadline: Option<Instant>,
-    /// Whether files may be memory-mapped (see [`mapped`] for the one risk
+    /// Whether files may be memory-mapped (see `mapped` for the one risk
     /// that brings: a file truncated while mapped ends the process).
     pub map_files: bool,
 }

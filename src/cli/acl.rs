@@ -4,14 +4,14 @@
 //! decided each right.
 
 use super::{EXIT_USAGE, parse_size};
-use crate::acl::rights::{self, FILE_ADD_FILE, MAXIMUM_ALLOWED};
-use crate::acl::{
+use clap::{Args, ValueEnum};
+use hivetriage::acl::rights::{self, FILE_ADD_FILE, MAXIMUM_ALLOWED};
+use hivetriage::acl::{
     Ace, Dacl, FolderAcl, FolderMatch, Principals, SnapshotForm, Token, TokenAccess, Trustee,
     ace_flags, evaluate_for_token, explain_rights,
 };
-use crate::analyze::{LoadedBundle, open_and_load};
-use crate::bundle::{BundleLocation, Limits};
-use clap::{Args, ValueEnum};
+use hivetriage::bundle::{BundleLocation, Limits};
+use hivetriage::load::{LoadedBundle, open_and_load};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ pub enum AclFormat {
 
 pub fn run(args: AclArgs) -> anyhow::Result<u8> {
     if !args.bundle.exists() {
-        crate::escape::warn(format_args!(
+        hivetriage::escape::warn(format_args!(
             "{}: no such file or directory",
             args.bundle.display()
         ));
@@ -68,7 +68,7 @@ pub fn run(args: AclArgs) -> anyhow::Result<u8> {
     let loaded = match open_and_load(&location, limits) {
         Ok(loaded) => loaded,
         Err(error) => {
-            crate::escape::warn(format_args!("{error}"));
+            hivetriage::escape::warn(format_args!("{error}"));
             return Ok(EXIT_NOT_SHOWN);
         }
     };
@@ -97,7 +97,7 @@ fn build_view(loaded: &LoadedBundle, args: &AclArgs) -> Value {
     let account = args
         .account
         .as_deref()
-        .map(|given| crate::acl::names::local_account_name(given, computer.as_deref()))
+        .map(|given| hivetriage::acl::names::local_account_name(given, computer.as_deref()))
         .or_else(|| computer.as_ref().map(|c| format!("IUSR_{c}")));
     let token = account
         .as_deref()
@@ -123,7 +123,7 @@ fn build_view(loaded: &LoadedBundle, args: &AclArgs) -> Value {
         "snapshots": snapshots,
         "problems": problems,
         "snapshots_in_bundle": known,
-        "errors": loaded.errors,
+        "errors": loaded.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 
@@ -172,7 +172,7 @@ fn principal_name(ace: &Ace, principals: &Principals) -> String {
         .trustee_name(
             &ace.trustee,
             ace.display_name.as_deref(),
-            crate::acl::NameStyle::Qualified,
+            hivetriage::acl::NameStyle::Qualified,
         )
         .unwrap_or_else(|| ace.trustee.to_string())
 }
@@ -271,7 +271,7 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
                     "not the account or one of its groups"
                 } else if rights::map_generic(ace.mask) & FILE_ADD_FILE == 0 {
                     "applies, but does not name Add"
-                } else if ace.ace_type == crate::acl::ace_type::ACCESS_DENIED {
+                } else if ace.ace_type == hivetriage::acl::ace_type::ACCESS_DENIED {
                     "applies and denies Add"
                 } else {
                     "applies and grants Add"
@@ -290,104 +290,28 @@ fn access_view(acl: &FolderAcl, token: &Token, principals: &Principals) -> Value
     })
 }
 
-fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
-    // Everything shown may come from the bundle: escaped (JSON has its own).
-    let text = |v: &Value| match v {
-        Value::String(s) => crate::escape::escape(s).into_owned(),
+/// A value of the view as text: strings escaped (everything shown may come
+/// from the bundle; JSON has its own escaping), null as `-`.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => hivetriage::escape::escape(s).into_owned(),
         Value::Null => "-".to_string(),
         other => other.to_string(),
-    };
+    }
+}
+
+fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
     writeln!(out, "Bundle: {}", text(&view["bundle"]))?;
     writeln!(out, "Folder: {}", text(&view["folder"]))?;
     let snapshots = view["snapshots"].as_array().cloned().unwrap_or_default();
     if snapshots.is_empty() {
-        writeln!(out, "\nNo ACL snapshot of this folder in the bundle.")?;
-        for problem in view["problems"].as_array().into_iter().flatten() {
-            writeln!(out, "  {}", text(problem))?;
-        }
-        let known = view["snapshots_in_bundle"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if known.is_empty() {
-            writeln!(out, "The bundle holds no folder ACLs.")?;
-        } else {
-            writeln!(out, "Folders with snapshots:")?;
-            for path in known {
-                writeln!(out, "  {}", text(&path))?;
-            }
-        }
-        return Ok(());
+        return write_no_snapshot(out, view);
     }
     for problem in view["problems"].as_array().into_iter().flatten() {
         writeln!(out, "Note: {}", text(problem))?;
     }
     for snapshot in &snapshots {
-        let line = snapshot["line"]
-            .as_u64()
-            .map(|l| format!(" line {l}"))
-            .unwrap_or_default();
-        // A record repeated in its file is shown once, with its count.
-        let records = match snapshot["records"].as_u64() {
-            Some(count) if count > 1 => format!("; {count} identical records"),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "\nSnapshot: {}{line} ({}); {}{records}",
-            text(&snapshot["source"]),
-            text(&snapshot["form"]),
-            text(&snapshot["matched"])
-        )?;
-        match &snapshot["aces"] {
-            Value::Array(aces) => {
-                let mut table = comfy_table::Table::new();
-                table
-                    .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
-                    .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                    .set_header([
-                        "#",
-                        "principal",
-                        "SID",
-                        "type",
-                        "rights",
-                        "mask",
-                        "inheritance",
-                        "origin",
-                    ]);
-                for ace in aces {
-                    let inheritance: Vec<String> = ace["inheritance"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|w| format!("({})", text(w)))
-                        .collect();
-                    table.add_row([
-                        text(&ace["ace"]),
-                        text(&ace["principal"]),
-                        ace["sid"]
-                            .as_str()
-                            .map_or("(not resolved)".to_string(), |sid| {
-                                crate::escape::escape(sid).into_owned()
-                            }),
-                        text(&ace["type"]),
-                        text(&ace["rights"]),
-                        text(&ace["mask"]),
-                        inheritance.join(""),
-                        if ace["inherited"] == true {
-                            "inherited"
-                        } else if ace["inheritance_shown"] == true {
-                            "explicit"
-                        } else {
-                            "not shown by cacls"
-                        }
-                        .to_string(),
-                    ]);
-                }
-                writeln!(out, "{table}")?;
-            }
-            other => writeln!(out, "{}", text(other))?,
-        }
+        write_snapshot(out, snapshot)?;
         let access = &snapshot["access"];
         if access.is_null() {
             writeln!(
@@ -396,102 +320,214 @@ fn write_text(out: &mut dyn Write, view: &Value) -> io::Result<()> {
             )?;
             continue;
         }
-        let token = &view["token"];
+        write_token(out, view)?;
+        write_rights(out, access)?;
+        write_add(out, access)?;
+    }
+    Ok(())
+}
+
+/// When the folder has no snapshot: why, and which folders have one.
+fn write_no_snapshot(out: &mut dyn Write, view: &Value) -> io::Result<()> {
+    writeln!(out, "\nNo ACL snapshot of this folder in the bundle.")?;
+    for problem in view["problems"].as_array().into_iter().flatten() {
+        writeln!(out, "  {}", text(problem))?;
+    }
+    let known = view["snapshots_in_bundle"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if known.is_empty() {
+        writeln!(out, "The bundle holds no folder ACLs.")?;
+    } else {
+        writeln!(out, "Folders with snapshots:")?;
+        for path in known {
+            writeln!(out, "  {}", text(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// One snapshot: where it is from and its ACEs.
+fn write_snapshot(out: &mut dyn Write, snapshot: &Value) -> io::Result<()> {
+    let line = snapshot["line"]
+        .as_u64()
+        .map(|l| format!(" line {l}"))
+        .unwrap_or_default();
+    // A record repeated in its file is shown once, with its count.
+    let records = match snapshot["records"].as_u64() {
+        Some(count) if count > 1 => format!("; {count} identical records"),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "\nSnapshot: {}{line} ({}); {}{records}",
+        text(&snapshot["source"]),
+        text(&snapshot["form"]),
+        text(&snapshot["matched"])
+    )?;
+    match &snapshot["aces"] {
+        Value::Array(aces) => writeln!(out, "{}", ace_table(aces)),
+        other => writeln!(out, "{}", text(other)),
+    }
+}
+
+/// The ACEs of one snapshot as a table.
+fn ace_table(aces: &[Value]) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_header([
+            "#",
+            "principal",
+            "SID",
+            "type",
+            "rights",
+            "mask",
+            "inheritance",
+            "origin",
+        ]);
+    for ace in aces {
+        let inheritance: Vec<String> = ace["inheritance"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|w| format!("({})", text(w)))
+            .collect();
+        table.add_row([
+            text(&ace["ace"]),
+            text(&ace["principal"]),
+            ace["sid"]
+                .as_str()
+                .map_or("(not resolved)".to_string(), |sid| {
+                    hivetriage::escape::escape(sid).into_owned()
+                }),
+            text(&ace["type"]),
+            text(&ace["rights"]),
+            text(&ace["mask"]),
+            inheritance.join(""),
+            if ace["inherited"] == true {
+                "inherited"
+            } else if ace["inheritance_shown"] == true {
+                "explicit"
+            } else {
+                "not shown by cacls"
+            }
+            .to_string(),
+        ]);
+    }
+    table
+}
+
+/// The account evaluated and its token's groups.
+fn write_token(out: &mut dyn Write, view: &Value) -> io::Result<()> {
+    let token = &view["token"];
+    writeln!(
+        out,
+        "\nAccount: {} (SID {})",
+        text(&view["account"]),
+        text(&token["account_sid"])
+    )?;
+    writeln!(out, "Token groups:")?;
+    for group in token["groups"].as_array().into_iter().flatten() {
         writeln!(
             out,
-            "\nAccount: {} (SID {})",
-            text(&view["account"]),
-            text(&token["account_sid"])
+            "  {} ({}): {}",
+            text(&group["name"]),
+            text(&group["sid"]),
+            text(&group["why"])
         )?;
-        writeln!(out, "Token groups:")?;
-        for group in token["groups"].as_array().into_iter().flatten() {
-            writeln!(
-                out,
-                "  {} ({}): {}",
-                text(&group["name"]),
-                text(&group["sid"]),
-                text(&group["why"])
-            )?;
-        }
-        for unknown in token["unknown"].as_array().into_iter().flatten() {
-            writeln!(out, "Unknown: {}", text(unknown))?;
-        }
-        writeln!(out, "Effective rights: {}", text(&access["effective_mask"]))?;
-        for right in access["rights"].as_array().into_iter().flatten() {
-            let who = if right["by_owner"] == true {
-                "as the owner".to_string()
-            } else {
-                match right["decided_by_ace"].as_u64() {
-                    Some(ace) if right["granted"] == true => format!("granted by ACE #{ace}"),
-                    Some(ace) => format!("denied by ACE #{ace}"),
-                    None if right["granted"] == true => "granted (no DACL restricts it)".into(),
-                    None => "not granted by any ACE".into(),
-                }
-            };
-            let mark = if right["granted"] == true {
-                "yes"
-            } else {
-                "no "
-            };
-            writeln!(out, "  {mark} {:<24} {who}", text(&right["right"]))?;
-        }
-        let add = &access["add"];
-        if add["decided"] == true {
-            let aces: Vec<String> = add["deciding_aces"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| format!("#{}", text(a)))
-                .collect();
-            let decided = if aces.is_empty() {
-                String::new()
-            } else {
-                format!(" (decided by ACE {})", aces.join(", "))
-            };
-            writeln!(
-                out,
-                "Add (FILE_ADD_FILE, what Q306957 needs): {}{decided}",
-                if add["granted"] == true {
-                    "granted"
-                } else {
-                    "NOT granted"
-                }
-            )?;
-            for ace in access["considered_for_add"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                writeln!(
-                    out,
-                    "  ACE #{} {}: {}",
-                    text(&ace["ace"]),
-                    text(&ace["principal"]),
-                    text(&ace["why"])
-                )?;
-            }
+    }
+    for unknown in token["unknown"].as_array().into_iter().flatten() {
+        writeln!(out, "Unknown: {}", text(unknown))?;
+    }
+    Ok(())
+}
+
+/// The effective rights, each with what decided it.
+fn write_rights(out: &mut dyn Write, access: &Value) -> io::Result<()> {
+    writeln!(out, "Effective rights: {}", text(&access["effective_mask"]))?;
+    for right in access["rights"].as_array().into_iter().flatten() {
+        let who = if right["by_owner"] == true {
+            "as the owner".to_string()
         } else {
+            match right["decided_by_ace"].as_u64() {
+                Some(ace) if right["granted"] == true => format!("granted by ACE #{ace}"),
+                Some(ace) => format!("denied by ACE #{ace}"),
+                None if right["granted"] == true => "granted (no DACL restricts it)".into(),
+                None => "not granted by any ACE".into(),
+            }
+        };
+        let mark = if right["granted"] == true {
+            "yes"
+        } else {
+            "no "
+        };
+        writeln!(out, "  {mark} {:<24} {who}", text(&right["right"]))?;
+    }
+    Ok(())
+}
+
+/// Whether the account may add a file (what Q306957 needs): decided, with
+/// the ACEs considered, or undecided, with what it depends on.
+fn write_add(out: &mut dyn Write, access: &Value) -> io::Result<()> {
+    let add = &access["add"];
+    if add["decided"] == true {
+        let aces: Vec<String> = add["deciding_aces"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| format!("#{}", text(a)))
+            .collect();
+        let decided = if aces.is_empty() {
+            String::new()
+        } else {
+            format!(" (decided by ACE {})", aces.join(", "))
+        };
+        writeln!(
+            out,
+            "Add (FILE_ADD_FILE, what Q306957 needs): {}{decided}",
+            if add["granted"] == true {
+                "granted"
+            } else {
+                "NOT granted"
+            }
+        )?;
+        for ace in access["considered_for_add"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
             writeln!(
                 out,
-                "Add (FILE_ADD_FILE, what Q306957 needs): undecided; it depends on:"
+                "  ACE #{} {}: {}",
+                text(&ace["ace"]),
+                text(&ace["principal"]),
+                text(&ace["why"])
             )?;
-            for why in add["depends_on"].as_array().into_iter().flatten() {
-                writeln!(out, "  - {}", text(why))?;
-            }
-            writeln!(out, "Outcomes tried:")?;
-            for outcome in add["outcomes"].as_array().into_iter().flatten() {
-                writeln!(
-                    out,
-                    "  {}: {}",
-                    text(&outcome["assumption"]),
-                    if outcome["granted"] == true {
-                        "granted"
-                    } else {
-                        "not granted"
-                    }
-                )?;
-            }
         }
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Add (FILE_ADD_FILE, what Q306957 needs): undecided; it depends on:"
+    )?;
+    for why in add["depends_on"].as_array().into_iter().flatten() {
+        writeln!(out, "  - {}", text(why))?;
+    }
+    writeln!(out, "Outcomes tried:")?;
+    for outcome in add["outcomes"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "  {}: {}",
+            text(&outcome["assumption"]),
+            if outcome["granted"] == true {
+                "granted"
+            } else {
+                "not granted"
+            }
+        )?;
     }
     Ok(())
 }

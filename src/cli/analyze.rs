@@ -14,16 +14,16 @@ mod pool;
 mod progress;
 
 use super::{EXIT_USAGE, parse_size};
-use crate::analyze::{AnalyzeOptions, analyze_location};
-use crate::bundle::shard::{Shard, shard_key};
-use crate::bundle::{self, BundleLocation, DiscoverError, Limits};
-use crate::escape::escape;
-use crate::report::fix_files::{FixFiles, fix_dir_names, fix_files, written_by_hivetriage};
-use crate::report::html::{HtmlPage, RunInfo};
-use crate::report::{self, BundleReport, Format, TableStyle};
-use crate::rules::{RuleOptions, Verdict};
 use anyhow::Context;
 use clap::Args;
+use hivetriage::analyze::{AnalyzeOptions, analyze_location};
+use hivetriage::bundle::shard::{Shard, shard_key};
+use hivetriage::bundle::{self, BundleLocation, DiscoverError, Limits};
+use hivetriage::escape::escape;
+use hivetriage::report::fix_files::{FixFiles, fix_dir_names, fix_files, written_by_hivetriage};
+use hivetriage::report::html::{HtmlPage, RunInfo};
+use hivetriage::report::{self, BundleReport, Format, TableStyle};
+use hivetriage::rules::{RuleOptions, Verdict};
 use pool::Failure;
 use progress::Progress;
 use std::io::{self, Write};
@@ -139,7 +139,7 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     let mut discovered: Vec<(Result<BundleLocation, DiscoverError>, String)> = Vec::new();
     for input in &args.inputs {
         for item in bundle::discover(std::slice::from_ref(input), &|path, prefix| {
-            crate::source::is_registry_data(&path.to_string_lossy(), prefix)
+            hivetriage::source::is_registry_data(&path.to_string_lossy(), prefix)
         }) {
             let found = match &item {
                 Ok(location) => PathBuf::from(&location.display_name),
@@ -158,10 +158,10 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
     if !discovered.iter().any(|(item, _)| opened(item)) {
         for (item, _) in &discovered {
             if let Err(error) = item {
-                crate::escape::warn(format_args!("{error}"));
+                hivetriage::escape::warn(format_args!("{error}"));
             }
         }
-        crate::escape::warn(format_args!("no input could be opened"));
+        hivetriage::escape::warn(format_args!("no input could be opened"));
         return Ok(EXIT_USAGE);
     }
     if let Some(shard) = args.shard {
@@ -178,7 +178,7 @@ pub fn run(args: AnalyzeArgs, color: bool) -> anyhow::Result<u8> {
         match item {
             Ok(location) => locations.push((position, location)),
             Err(error) => {
-                crate::escape::warn(format_args!("{error}"));
+                hivetriage::escape::warn(format_args!("{error}"));
                 unopened.push((position, error));
             }
         }
@@ -646,7 +646,7 @@ fn write_fix_files(dir: &Path, plans: &[FixPlan], force: bool) -> anyhow::Result
                 let path = bundle_dir.join(file_name);
                 std::fs::write(&path, text.as_bytes())
                     .with_context(|| format!("cannot write {}", path.display()))?;
-                crate::escape::warn(format_args!("{}: wrote {}", plan.bundle, path.display()));
+                hivetriage::escape::warn(format_args!("{}: wrote {}", plan.bundle, path.display()));
             }
         }
     }
@@ -656,7 +656,7 @@ fn write_fix_files(dir: &Path, plans: &[FixPlan], force: bool) -> anyhow::Result
             continue;
         }
         if !ours {
-            crate::escape::warn(format_args!(
+            hivetriage::escape::warn(format_args!(
                 "{}: left alone: hivetriage did not write it",
                 path.display()
             ));
@@ -664,7 +664,7 @@ fn write_fix_files(dir: &Path, plans: &[FixPlan], force: bool) -> anyhow::Result
         }
         std::fs::remove_file(path)
             .with_context(|| format!("cannot remove the stale {}", path.display()))?;
-        crate::escape::warn(format_args!(
+        hivetriage::escape::warn(format_args!(
             "removed {}: written by an earlier run, and its bundle no longer needs it",
             path.display()
         ));

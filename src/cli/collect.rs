@@ -1,9 +1,9 @@
 //! `hivetriage collect --for nt4|w2k|modern`: prints the script a customer
 //! runs to gather a bundle with everything the rules need.
 
-use crate::report::collect_script::{Target, collection_script};
-use crate::rules;
 use clap::Args;
+use hivetriage::report::collect_script::{Target, collection_script};
+use hivetriage::rules;
 use std::io::{self, Write};
 
 #[derive(Args, Debug)]

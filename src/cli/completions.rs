@@ -40,7 +40,7 @@ pub fn man(args: ManArgs) -> anyhow::Result<u8> {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             clap_mangen::generate_to(command, &dir)
                 .with_context(|| format!("cannot write the manual pages into {}", dir.display()))?;
-            crate::escape::warn(format_args!(
+            hivetriage::escape::warn(format_args!(
                 "wrote the manual pages into {}",
                 dir.display()
             ));

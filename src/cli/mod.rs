@@ -131,7 +131,7 @@ pub enum Command {
 /// What `--version` prints after the name: the tool's version, then each
 /// rule's (`rules: Q306957 1`), as every JSON report records them.
 pub fn long_version() -> &'static str {
-    let rules: Vec<String> = crate::rules::all()
+    let rules: Vec<String> = hivetriage::rules::all()
         .iter()
         .map(|rule| format!("{} {}", rule.article(), rule.version()))
         .collect();

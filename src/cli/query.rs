@@ -21,15 +21,15 @@
 //! the key is.
 
 use super::{EXIT_USAGE, parse_size};
-use crate::analyze::{LoadedBundle, open_and_load};
-use crate::bundle::{BundleLocation, Limits};
-use crate::registry::{
+use clap::{Args, ValueEnum};
+use hivetriage::bundle::{BundleLocation, Limits};
+use hivetriage::load::{LoadedBundle, open_and_load};
+use hivetriage::registry::{
     HiveData, HiveKind, JsonData, Lookup, RegKey, RegValue, WalkControl, WalkSummary, read_key_of,
     type_name, upcase, walk_of,
 };
-use crate::report::reg_query::{printed_data, write_key_line, write_value_line};
-use crate::source::reg_query::{RegQueryLayout, VALUE_NOT_SET, VISTA_DEFAULT_NAME};
-use clap::{Args, ValueEnum};
+use hivetriage::report::reg_query::{printed_data, write_key_line, write_value_line};
+use hivetriage::source::reg_query::{RegQueryLayout, VALUE_NOT_SET, VISTA_DEFAULT_NAME};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use std::io::Write;
@@ -197,7 +197,7 @@ fn user_hives(loaded: &LoadedBundle) -> Vec<HiveRef<'_>> {
         .collect();
     for (name, text) in &loaded.user_text {
         let taken = hives.iter().any(|hive| match hive {
-            HiveRef::User { name: n, .. } => crate::registry::names_equal(n, name),
+            HiveRef::User { name: n, .. } => hivetriage::registry::names_equal(n, name),
             HiveRef::Machine(_) => false,
         });
         if !taken {
@@ -230,13 +230,14 @@ fn split_root(key: &str) -> (&str, &str) {
 }
 
 fn is_root(text: &str, short: &str) -> bool {
-    crate::registry::split_root_key(text).is_some_and(|(root, _)| root == short)
+    hivetriage::registry::split_root_key(text).is_some_and(|(root, _)| root == short)
 }
 
 /// `HKLM\SYSTEM\X` -> (SYSTEM, `X`); `None` when the root is not a machine
 /// hive a bundle can hold.
 pub fn split_key(key: &str) -> Option<(HiveKind, String)> {
-    let (kind, path) = crate::registry::split_machine_key(key.trim().trim_start_matches('\\'))?;
+    let (kind, path) =
+        hivetriage::registry::split_machine_key(key.trim().trim_start_matches('\\'))?;
     Some((kind, path.to_string()))
 }
 
@@ -248,7 +249,7 @@ fn strip_entry_name<'t>(text: &'t str, name: &str) -> Option<&'t str> {
     let components: Vec<&str> = name.split('/').collect();
     for (index, component) in components.iter().enumerate() {
         let head = rest.get(..component.len())?;
-        if !crate::registry::names_equal(head, component) {
+        if !hivetriage::registry::names_equal(head, component) {
             return None;
         }
         rest = &rest[component.len()..];
@@ -651,7 +652,7 @@ struct RawHex<'a>(&'a [u8]);
 
 impl Serialize for RawHex<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&crate::registry::Hex(self.0))
+        serializer.collect_str(&hivetriage::registry::Hex(self.0))
     }
 }
 
@@ -666,7 +667,7 @@ fn full_path(root: &str, key: &RegKey) -> String {
 
 fn report_problems(key: &RegKey) {
     for problem in &key.problems {
-        crate::escape::warn(format_args!("{problem}"));
+        hivetriage::escape::warn(format_args!("{problem}"));
     }
 }
 
@@ -722,7 +723,7 @@ fn query_key<W: Write>(
         }),
         Mode::Value(name) => {
             let wanted = |value: &RegValue| {
-                crate::registry::names_equal(&value.name, name) && of_type(value)
+                hivetriage::registry::names_equal(&value.name, name) && of_type(value)
             };
             if args.recursive {
                 walk(loaded, hive, path, &mut |key| {
@@ -835,7 +836,7 @@ fn query_key<W: Write>(
 
 fn report_walk(summary: &WalkSummary) {
     for problem in &summary.problems {
-        crate::escape::warn(format_args!("{problem}"));
+        hivetriage::escape::warn(format_args!("{problem}"));
     }
 }
 
@@ -867,7 +868,8 @@ fn list_hives(loaded: &LoadedBundle, format: QueryFormat) -> anyhow::Result<u8> 
         let from_file = loaded.hives.iter().find(|h| h.entry == name);
         let detail = match from_file {
             Some(file) => {
-                let header = crate::registry::printable(&file.hive.header().file_name).into_owned();
+                let header =
+                    hivetriage::registry::printable(&file.hive.header().file_name).into_owned();
                 let what = match file.kind {
                     Some(kind) => {
                         format!("one of several {kind} hives, of which the rules use none")
@@ -921,9 +923,9 @@ fn list_hives(loaded: &LoadedBundle, format: QueryFormat) -> anyhow::Result<u8> 
             for entry in &listed {
                 text.push_str(&format!(
                     "{}\n    from {}: {}\n",
-                    crate::escape::escape(&entry.key),
-                    crate::escape::escape(&entry.origin),
-                    crate::escape::escape(&entry.detail)
+                    hivetriage::escape::escape(&entry.key),
+                    hivetriage::escape::escape(&entry.origin),
+                    hivetriage::escape::escape(&entry.detail)
                 ));
             }
             out.write_all(text.as_bytes())
@@ -950,7 +952,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let mode = match Mode::from_args(&args) {
         Ok(mode) => mode,
         Err(why) => {
-            crate::escape::warn(format_args!("{why}"));
+            hivetriage::escape::warn(format_args!("{why}"));
             return Ok(EXIT_USAGE);
         }
     };
@@ -966,7 +968,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
         }
     };
     if let Some(why) = args.key.as_deref().and_then(usage_error) {
-        crate::escape::warn(format_args!("{why}"));
+        hivetriage::escape::warn(format_args!("{why}"));
         return Ok(EXIT_USAGE);
     }
     let location = BundleLocation {
@@ -980,12 +982,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let loaded: LoadedBundle = match open_and_load(&location, limits) {
         Ok(loaded) => loaded,
         Err(error) => {
-            crate::escape::warn(format_args!("{error}"));
+            hivetriage::escape::warn(format_args!("{error}"));
             return Ok(EXIT_NO_DATA);
         }
     };
     for error in &loaded.errors {
-        crate::escape::warn(format_args!("{error}"));
+        hivetriage::escape::warn(format_args!("{error}"));
     }
     let Some(key) = &args.key else {
         return list_hives(&loaded, args.format);
@@ -993,12 +995,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
     let target = match target(key, &loaded) {
         Ok(target) => target,
         Err(BadKey::Usage(why)) => {
-            crate::escape::warn(format_args!("{why}"));
+            hivetriage::escape::warn(format_args!("{why}"));
             return Ok(EXIT_USAGE);
         }
         Err(BadKey::NoSuchHive(why)) => {
             eprintln!("{NOT_FOUND}");
-            crate::escape::warn(format_args!("{why}"));
+            hivetriage::escape::warn(format_args!("{why}"));
             return Ok(EXIT_NOT_FOUND);
         }
     };
@@ -1046,15 +1048,15 @@ pub fn run(args: QueryArgs) -> anyhow::Result<u8> {
         Lookup::Found(()) if search && matches == 0 => EXIT_NOT_FOUND,
         Lookup::Found(()) => 0,
         Lookup::NotFound { missing } => {
-            eprintln!("{NOT_FOUND} ({})", crate::escape::escape(&missing));
+            eprintln!("{NOT_FOUND} ({})", hivetriage::escape::escape(&missing));
             EXIT_NOT_FOUND
         }
         Lookup::NoData { reason } => {
-            crate::escape::warn(format_args!("{reason}"));
+            hivetriage::escape::warn(format_args!("{reason}"));
             EXIT_NO_DATA
         }
         Lookup::Failed(error) => {
-            crate::escape::warn(format_args!("{error}"));
+            hivetriage::escape::warn(format_args!("{error}"));
             EXIT_NO_DATA
         }
     };

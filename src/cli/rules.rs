@@ -2,10 +2,10 @@
 //! bundle, and `rules show <ID>` printing a rule's (or one check's)
 //! documentation, which is the rule module's own Markdown doc.
 
-use crate::rules::{self, Rule};
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{ContentArrangement, Table, presets};
+use hivetriage::rules::{self, Rule};
 use serde_json::json;
 use std::io::{self, Write};
 

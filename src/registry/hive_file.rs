@@ -45,6 +45,7 @@ use super::base_block::{
 use super::guard::contain;
 use super::log::{LogDefect, LogOutcome, LogReport, TransactionLog};
 use super::reader::Reader;
+use super::warning::{HiveWarning, HiveWarningKind};
 use super::{HiveData, HiveKind, LookupError, RegKey, WalkControl, WalkSummary, printable};
 
 /// Which hive a file is, and what that was decided from.
@@ -66,6 +67,22 @@ pub enum HiveOpenError {
 /// What [`HiveFile::open`] gives: the hive and its warnings, or why it
 /// cannot be read.
 pub type OpenedHive = Result<(HiveFile, Vec<String>), HiveOpenError>;
+
+/// What [`HiveFile::open_with_logs_typed`] gives: [`OpenedHive`] with each
+/// warning's kind.
+pub type OpenedHiveTyped = Result<(HiveFile, Vec<HiveWarning>), HiveOpenError>;
+
+/// The warnings of [`HiveFile::open_noting`], typed: the first is the
+/// dirty-hive warning when the hive is dirty.
+fn typed_open_warnings(hive: &HiveFile, warnings: Vec<String>) -> Vec<HiveWarning> {
+    let dirty = hive.header().is_dirty();
+    (warnings.into_iter().enumerate())
+        .map(|(index, text)| match dirty && index == 0 {
+            true => HiveWarning::new(HiveWarningKind::Dirty, text),
+            false => HiveWarning::new(HiveWarningKind::Other, text),
+        })
+        .collect()
+}
 
 /// A hive file held in memory: a buffer of its own, or bytes it shares
 /// (a memory-mapped file, kept mapped as long as the hive lives).
@@ -101,14 +118,42 @@ impl HiveFile {
         logs: &[TransactionLog<'_>],
         max_len: usize,
     ) -> (OpenedHive, Vec<LogReport>) {
+        let (opened, reports) = HiveFile::open_with_logs_typed(origin, bytes, logs, max_len);
+        let texts = |warnings: Vec<HiveWarning>| warnings.into_iter().map(|w| w.text).collect();
+        (
+            opened.map(|(hive, warnings)| (hive, texts(warnings))),
+            reports,
+        )
+    }
+
+    /// [`HiveFile::open_with_logs`], each warning with its kind.
+    pub fn open_with_logs_typed(
+        origin: impl Into<String>,
+        bytes: impl AsRef<[u8]> + Send + Sync + 'static,
+        logs: &[TransactionLog<'_>],
+        max_len: usize,
+    ) -> (OpenedHiveTyped, Vec<LogReport>) {
         let origin = origin.into();
         let replay = super::log::replay(&origin, bytes, logs, max_len);
         let mut reports = replay.logs;
         if let Some(recovered) = replay.recovered {
             match HiveFile::open_noting(origin.clone(), recovered, "") {
                 Ok((hive, warnings)) => {
-                    let mut all = replay.warnings;
-                    all.extend(warnings);
+                    // Recovered with new-format entries, every replay
+                    // warning is of changes missing after recovery
+                    // stopped; recovered with an old-format log, they are
+                    // of new-format logs that applied nothing.
+                    let by_entries = reports
+                        .iter()
+                        .any(|r| matches!(r.outcome, LogOutcome::AppliedEntries { .. }));
+                    let kind = match by_entries {
+                        true => HiveWarningKind::RecoveryStopped,
+                        false => HiveWarningKind::Other,
+                    };
+                    let mut all: Vec<HiveWarning> = (replay.warnings.into_iter())
+                        .map(|text| HiveWarning::new(kind, text))
+                        .collect();
+                    all.extend(typed_open_warnings(&hive, warnings));
                     return (Ok((hive, all)), reports);
                 }
                 Err(error) => {
@@ -137,7 +182,11 @@ impl HiveFile {
         } else {
             format!("no logs were applied ({})", reasons.join("; "))
         };
-        let opened = HiveFile::open_noting(origin, replay.original, &note);
+        let opened =
+            HiveFile::open_noting(origin, replay.original, &note).map(|(hive, warnings)| {
+                let typed = typed_open_warnings(&hive, warnings);
+                (hive, typed)
+            });
         if opened.is_err() {
             for report in reports.iter_mut() {
                 if matches!(report.outcome, LogOutcome::NotNeeded) {
@@ -153,7 +202,8 @@ impl HiveFile {
     }
 
     /// [`HiveFile::open`], with `unapplied_logs` saying in the dirty-hive
-    /// warning why no log was applied.
+    /// warning why no log was applied (the first warning, when the hive is
+    /// dirty).
     fn open_noting(
         origin: String,
         owned: impl AsRef<[u8]> + Send + Sync + 'static,

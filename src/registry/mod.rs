@@ -17,11 +17,12 @@ pub mod sam;
 mod text_hive;
 mod value;
 mod view;
+mod warning;
 pub mod windows_version;
 
 pub use base_block::{HiveHeader, sniff_regf};
 pub use hive_file::{
-    HiveFile, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
+    HiveFile, HiveIdentification, HiveOpenError, OpenedHive, OpenedHiveTyped, kind_from_entry_name,
 };
 pub use key_path::{ROOT_KEYS, key_components, split_machine_key, split_root_key, tidy_key_path};
 pub use text_hive::{
@@ -31,7 +32,11 @@ pub use value::{
     Hex, JsonData, RegData, RegValue, hex, reg_type, type_name, utf16le_multi,
     utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
 };
-pub use view::{ControlSet, Expansion, FoundValue, Lookup, RegistryView, read_key_of, walk_of};
+pub use view::{
+    ControlSet, Expansion, FoundValue, Lookup, RegistryView, UnknownControlSet, read_key_of,
+    walk_of,
+};
+pub use warning::{HiveWarning, HiveWarningKind};
 
 use serde::Serialize;
 

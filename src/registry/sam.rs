@@ -603,23 +603,36 @@ fn region<'b>(
         .ok_or_else(outside)
 }
 
+/// Why bytes are not a binary SID.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SidError {
+    #[error("a SID needs at least 8 bytes")]
+    TooShort,
+    #[error("SID revision {0}, expected 1")]
+    Revision(u8),
+    #[error("SID with {0} sub-authorities (at most 15)")]
+    TooManySubAuthorities(u8),
+    #[error("SID of {length} bytes but only {left} are left")]
+    Truncated { length: usize, left: usize },
+}
+
 /// Parses a binary SID; returns it in `S-1-...` form and its length.
-pub fn parse_sid(bytes: &[u8]) -> Result<(String, usize), String> {
+pub fn parse_sid(bytes: &[u8]) -> Result<(String, usize), SidError> {
     let [revision, count, ..] = *bytes else {
-        return Err("a SID needs at least 8 bytes".into());
+        return Err(SidError::TooShort);
     };
     if revision != 1 {
-        return Err(format!("SID revision {revision}, expected 1"));
+        return Err(SidError::Revision(revision));
     }
     if count > 15 {
-        return Err(format!("SID with {count} sub-authorities (at most 15)"));
+        return Err(SidError::TooManySubAuthorities(count));
     }
     let length = 8 + 4 * count as usize;
     let Some(sid) = bytes.get(..length) else {
-        return Err(format!(
-            "SID of {length} bytes but only {} are left",
-            bytes.len()
-        ));
+        return Err(SidError::Truncated {
+            length,
+            left: bytes.len(),
+        });
     };
     let authority = sid[2..8]
         .iter()
@@ -636,8 +649,10 @@ pub fn parse_sid(bytes: &[u8]) -> Result<(String, usize), String> {
 fn domain_sid_from_v(v: &[u8]) -> Result<String, FieldError> {
     let from_descriptor = (|| {
         let (bytes, at) = region(v, DOMAIN_V_DATA_START, 0x0C, "domain SID")?;
-        let (sid, used) = parse_sid(bytes)
-            .map_err(|detail| FieldError::at(at, RecordProblem::NoDomainSid { detail }))?;
+        let (sid, used) = parse_sid(bytes).map_err(|error| {
+            let detail = error.to_string();
+            FieldError::at(at, RecordProblem::NoDomainSid { detail })
+        })?;
         if used != bytes.len() {
             return Err(FieldError::at(
                 at,
@@ -694,7 +709,8 @@ pub fn parse_alias_c(c: &[u8]) -> Result<GroupRecord, FieldError> {
     let mut sids = Vec::new();
     let mut used = 0;
     for index in 0..count {
-        let (sid, length) = parse_sid(&members[used..]).map_err(|detail| {
+        let (sid, length) = parse_sid(&members[used..]).map_err(|error| {
+            let detail = error.to_string();
             FieldError::at(
                 members_at + used,
                 RecordProblem::BadMember { index, detail },

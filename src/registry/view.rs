@@ -77,6 +77,15 @@ pub struct ControlSet {
     pub how: String,
 }
 
+/// A path under `CurrentControlSet` when the current control set is not
+/// known.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the current control set is unknown: {how}")]
+pub struct UnknownControlSet {
+    /// Why it could not be decided ([`ControlSet::how`]).
+    pub how: String,
+}
+
 /// The result of expanding `%SystemRoot%` / `%SystemDrive%` in a string.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expansion {
@@ -257,8 +266,9 @@ impl RegistryView {
 
     /// `path` with a leading `CurrentControlSet` replaced by the current
     /// control set (SYSTEM only), separators tidied.
-    /// `Err` holds the `NoData` reason when the control set is unknown.
-    fn resolve_path(&self, kind: HiveKind, path: &str) -> Result<String, String> {
+    /// `Err` says why, when the control set is unknown (the `NoData`
+    /// reason).
+    fn resolve_path(&self, kind: HiveKind, path: &str) -> Result<String, UnknownControlSet> {
         let mut components = key_components(path);
         let first = components.next();
         let mut resolved = String::with_capacity(path.len());
@@ -269,10 +279,9 @@ impl RegistryView {
                 match control_set.name {
                     Some(name) => resolved.push_str(&name),
                     None => {
-                        return Err(format!(
-                            "the current control set is unknown: {}",
-                            control_set.how
-                        ));
+                        return Err(UnknownControlSet {
+                            how: control_set.how,
+                        });
                     }
                 }
             }
@@ -295,7 +304,11 @@ impl RegistryView {
         };
         let resolved = match self.resolve_path(kind, path) {
             Ok(resolved) => resolved,
-            Err(reason) => return Lookup::NoData { reason },
+            Err(unknown) => {
+                return Lookup::NoData {
+                    reason: unknown.to_string(),
+                };
+            }
         };
         match hive.read_key(&resolved) {
             Ok(Some(key)) => Lookup::Found(key),
@@ -363,7 +376,11 @@ impl RegistryView {
         };
         let resolved = match self.resolve_path(kind, path) {
             Ok(resolved) => resolved,
-            Err(reason) => return Lookup::NoData { reason },
+            Err(unknown) => {
+                return Lookup::NoData {
+                    reason: unknown.to_string(),
+                };
+            }
         };
         match hive.walk(&resolved, visitor) {
             Ok(Some(summary)) => Lookup::Found(summary),

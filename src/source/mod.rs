@@ -94,16 +94,25 @@ impl Packing {
         name: &str,
         bytes: &[u8],
         max_size: u64,
-    ) -> Result<(Vec<u8>, Vec<String>), String> {
+    ) -> Result<(Vec<u8>, Vec<String>), ExpandError> {
         match self {
             Packing::Szdd => szdd::expand(name, bytes, max_size)
                 .map(|expanded| (expanded.data, expanded.warnings))
-                .map_err(|error| error.to_string()),
+                .map_err(ExpandError::from),
             Packing::Cabinet => cabinet::expand(name, bytes, max_size)
                 .map(|expanded| (expanded.data, expanded.warnings))
-                .map_err(|error| error.to_string()),
+                .map_err(ExpandError::from),
         }
     }
+}
+
+/// Why a compressed file was not expanded (each error names the file).
+#[derive(Debug, thiserror::Error)]
+pub enum ExpandError {
+    #[error(transparent)]
+    Szdd(#[from] szdd::SzddError),
+    #[error(transparent)]
+    Cabinet(#[from] cabinet::CabinetError),
 }
 
 /// Recognises an entry from its name and first bytes.

@@ -260,7 +260,12 @@ impl Parser<'_> {
     }
 
     /// Parses the data after `=`, reading continuation lines of hex data.
-    fn value_data(&mut self, line: usize, name: &str, data: &str) -> Result<TextValueOp, String> {
+    fn value_data(
+        &mut self,
+        line: usize,
+        name: &str,
+        data: &str,
+    ) -> Result<TextValueOp, ValueDataError> {
         if let Some(after) = data.strip_prefix('-') {
             if is_blank_or_comment(after) {
                 return Ok(TextValueOp::Delete {
@@ -275,9 +280,9 @@ impl Parser<'_> {
             note,
         };
         if let Some(quoted) = data.strip_prefix('"') {
-            let (text, after) = unquote(quoted).ok_or("string without a closing quote")?;
+            let (text, after) = unquote(quoted).ok_or(ValueDataError::Unclosed)?;
             if !is_blank_or_comment(after) {
-                return Err(format!("text after the closing quote: {}", shown(after)));
+                return Err(ValueDataError::AfterQuote(shown(after)));
             }
             let note = self.ansi_note(text.contains('?'));
             return Ok(set(reg_type::SZ, utf16le_with_nul(&text), note));
@@ -288,32 +293,26 @@ impl Parser<'_> {
                 || digits.len() > 8
                 || !digits.bytes().all(|b| b.is_ascii_hexdigit())
             {
-                return Err(format!(
-                    "dword data is not 1 to 8 hex digits: {}",
-                    shown(digits)
-                ));
+                return Err(ValueDataError::NotDword(shown(digits)));
             }
-            let number = u32::from_str_radix(digits, 16).map_err(|e| e.to_string())?;
+            let number = u32::from_str_radix(digits, 16)?;
             return Ok(set(reg_type::DWORD, number.to_le_bytes().to_vec(), None));
         }
         let (type_code, list) = if let Some(list) = strip_prefix_ignore_case(data, "hex:") {
             (reg_type::BINARY, list)
         } else if let Some(rest) = strip_prefix_ignore_case(data, "hex(") {
-            let close = rest.find("):").ok_or("hex( without \"):\"")?;
+            let close = rest.find("):").ok_or(ValueDataError::HexUnclosed)?;
             let digits = &rest[..close];
             if digits.is_empty()
                 || digits.len() > 8
                 || !digits.bytes().all(|b| b.is_ascii_hexdigit())
             {
-                return Err(format!(
-                    "type in hex(...) is not 1 to 8 hex digits: {}",
-                    shown(digits)
-                ));
+                return Err(ValueDataError::NotAType(shown(digits)));
             }
-            let type_code = u32::from_str_radix(digits, 16).map_err(|e| e.to_string())?;
+            let type_code = u32::from_str_radix(digits, 16)?;
             (type_code, &rest[close + 2..])
         } else {
-            return Err(format!("unknown data format: {}", shown(data)));
+            return Err(ValueDataError::UnknownFormat(shown(data)));
         };
         let list = self.continued(line, list)?;
         let bytes = parse_hex_list(&list)?;
@@ -345,20 +344,43 @@ impl Parser<'_> {
 
     /// Joins a hex list with its continuation lines (`\` at the end of a
     /// line; the next line's leading spaces are not data).
-    fn continued(&mut self, line: usize, first: &str) -> Result<String, String> {
+    fn continued(&mut self, line: usize, first: &str) -> Result<String, ValueDataError> {
         let mut list = strip_comment(first).trim_end().to_string();
         while list.ends_with('\\') {
             list.pop();
             let Some(next) = self.lines.get(self.at) else {
-                return Err(format!(
-                    "the hex data starting on line {line} continues past the end of the file"
-                ));
+                return Err(ValueDataError::ContinuesPastEnd { line });
             };
             self.at += 1;
             list.push_str(strip_comment(next.trim_start()).trim_end());
         }
         Ok(list)
     }
+}
+
+/// Why the data of a value line cannot be read. What is shown of the
+/// text is quoted and shortened.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum ValueDataError {
+    #[error("string without a closing quote")]
+    Unclosed,
+    #[error("text after the closing quote: {0}")]
+    AfterQuote(String),
+    #[error("dword data is not 1 to 8 hex digits: {0}")]
+    NotDword(String),
+    #[error("hex( without \"):\"")]
+    HexUnclosed,
+    #[error("type in hex(...) is not 1 to 8 hex digits: {0}")]
+    NotAType(String),
+    #[error("unknown data format: {0}")]
+    UnknownFormat(String),
+    #[error("the hex data starting on line {line} continues past the end of the file")]
+    ContinuesPastEnd { line: usize },
+    #[error("byte #{number} of the hex data is not a hex byte: {shown}")]
+    NotAByte { number: usize, shown: String },
+    /// Digits already checked: not expected.
+    #[error(transparent)]
+    Number(#[from] std::num::ParseIntError),
 }
 
 /// Reads a quoted string's body (after the opening quote): `\\` and `\"`
@@ -385,7 +407,7 @@ fn unquote(body: &str) -> Option<(String, &str)> {
 
 /// Comma-separated hex bytes (`00,2f,a`), spaces allowed around them, a
 /// trailing comma allowed; empty for no bytes.
-fn parse_hex_list(list: &str) -> Result<Vec<u8>, String> {
+fn parse_hex_list(list: &str) -> Result<Vec<u8>, ValueDataError> {
     let list = list.trim();
     if list.is_empty() {
         return Ok(Vec::new());
@@ -395,13 +417,12 @@ fn parse_hex_list(list: &str) -> Result<Vec<u8>, String> {
     for (index, item) in list.split(',').enumerate() {
         let item = item.trim();
         if item.is_empty() || item.len() > 2 || !item.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!(
-                "byte #{} of the hex data is not a hex byte: {}",
-                index + 1,
-                shown(item)
-            ));
+            return Err(ValueDataError::NotAByte {
+                number: index + 1,
+                shown: shown(item),
+            });
         }
-        bytes.push(u8::from_str_radix(item, 16).map_err(|e| e.to_string())?);
+        bytes.push(u8::from_str_radix(item, 16)?);
     }
     Ok(bytes)
 }

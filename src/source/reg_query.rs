@@ -534,15 +534,34 @@ pub fn parse_reg_query(file: &str, bytes: &[u8]) -> RegQueryOutput {
     }
 }
 
+/// Why a value line's data cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum ValueLineError {
+    #[error("type {0} is not a type number")]
+    NotATypeNumber(String),
+    #[error("type {0} is not one this tool knows; skipped")]
+    UnknownType(String),
+    /// The data, shown quoted and shortened, is not a number that fits.
+    #[error("{type_name} data is not a number of {bytes} bytes: {shown}")]
+    NotANumber {
+        type_name: Cow<'static, str>,
+        bytes: u32,
+        shown: String,
+    },
+    /// The data, shown quoted and shortened, is not hex bytes.
+    #[error("data is not hex bytes: {0}")]
+    NotHex(String),
+}
+
 /// The value a line shows, as Windows would store it. `Ok(None)` for the
 /// default value shown as `(value not set)`: it does not exist.
 fn value_from_columns(
     columns: &ValueColumns<'_>,
     line: usize,
-) -> Result<Option<TextValueOp>, String> {
+) -> Result<Option<TextValueOp>, ValueLineError> {
     if columns.exact {
         let type_code = exact_type_code(columns.type_name)
-            .ok_or_else(|| format!("type {} is not a type number", columns.type_name))?;
+            .ok_or_else(|| ValueLineError::NotATypeNumber(columns.type_name.to_string()))?;
         return Ok(Some(TextValueOp::Set {
             line,
             value: RegValue::new(columns.name.as_ref(), type_code, parse_hex(columns.data)?),
@@ -550,10 +569,7 @@ fn value_from_columns(
         }));
     }
     let Some(type_code) = type_code(columns.type_name) else {
-        return Err(format!(
-            "type {} is not one this tool knows; skipped",
-            columns.type_name
-        ));
+        return Err(ValueLineError::UnknownType(columns.type_name.to_string()));
     };
     let is_default = columns.name == VISTA_DEFAULT_NAME || columns.name == XP_DEFAULT_NAME;
     if is_default && columns.data == VALUE_NOT_SET {
@@ -661,7 +677,7 @@ pub fn key_line_reads_back(path: &str) -> bool {
 }
 
 /// `0x1a` (or decimal) as a number of at most `bytes` bytes.
-fn parse_number(data: &str, bytes: u32) -> Result<u64, String> {
+fn parse_number(data: &str, bytes: u32) -> Result<u64, ValueLineError> {
     let text = data.trim();
     let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         Some(hex)
@@ -679,23 +695,23 @@ fn parse_number(data: &str, bytes: u32) -> Result<u64, String> {
     };
     match parsed {
         Some(number) if number <= limit => Ok(number),
-        _ => Err(format!(
-            "{} data is not a number of {bytes} bytes: {}",
-            type_name(if bytes == 8 {
+        _ => Err(ValueLineError::NotANumber {
+            type_name: type_name(if bytes == 8 {
                 reg_type::QWORD
             } else {
                 reg_type::DWORD
             }),
-            shown(text)
-        )),
+            bytes,
+            shown: shown(text),
+        }),
     }
 }
 
 /// Hex digits without separators (`01FF`) as bytes.
-fn parse_hex(data: &str) -> Result<Vec<u8>, String> {
+fn parse_hex(data: &str) -> Result<Vec<u8>, ValueLineError> {
     let text = data.trim();
     if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("data is not hex bytes: {}", shown(text)));
+        return Err(ValueLineError::NotHex(shown(text)));
     }
     Ok((0..text.len())
         .step_by(2)

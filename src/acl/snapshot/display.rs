@@ -48,9 +48,24 @@ struct Rights {
     syntax: Syntax,
 }
 
+/// Why a rights column cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum RightsError {
+    #[error("{0:?} after the rights")]
+    AfterRights(String),
+    #[error("unclosed parenthesis in {0:?}")]
+    Unclosed(String),
+    #[error("unknown marker ({0})")]
+    UnknownMarker(String),
+    #[error("{0:?} is not a right")]
+    NotARight(String),
+    #[error("no rights in {0:?}")]
+    NoRights(String),
+}
+
 /// Parses `(OI)(CI)(IO)F`, `(I)(OI)(CI)(RX,W)`, `(CI)(special access:)`,
 /// `(DENY)(W)` and the like; `Err` says what is wrong.
-fn parse_rights(text: &str) -> Result<Rights, String> {
+fn parse_rights(text: &str) -> Result<Rights, RightsError> {
     let mut rights = Rights {
         flags: 0,
         deny: false,
@@ -64,12 +79,12 @@ fn parse_rights(text: &str) -> Result<Rights, String> {
     let mut rights_seen = false;
     while !rest.is_empty() {
         if rights_seen {
-            return Err(format!("{rest:?} after the rights"));
+            return Err(RightsError::AfterRights(rest.to_string()));
         }
         if let Some(inner) = rest.strip_prefix('(') {
             let close = inner
                 .find(')')
-                .ok_or_else(|| format!("unclosed parenthesis in {text:?}"))?;
+                .ok_or_else(|| RightsError::Unclosed(text.to_string()))?;
             let group = inner[..close].trim();
             rest = inner[close + 1..].trim_start();
             let upper = group.to_ascii_uppercase();
@@ -98,7 +113,7 @@ fn parse_rights(text: &str) -> Result<Rights, String> {
                     // A group of only unknown words before more groups is an
                     // unknown marker, not rights: the ACE cannot be read.
                     if known.iter().all(Option::is_none) && rest.starts_with('(') {
-                        return Err(format!("unknown marker ({group})"));
+                        return Err(RightsError::UnknownMarker(group.to_string()));
                     }
                     for (item, mask) in items.iter().zip(known) {
                         match mask {
@@ -116,7 +131,7 @@ fn parse_rights(text: &str) -> Result<Rights, String> {
             // cacls prints one letter; a short word of letters may be a
             // right letter not known here, anything else is not rights.
             if word.is_empty() || word.len() > 4 || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
-                return Err(format!("{word:?} is not a right"));
+                return Err(RightsError::NotARight(word.to_string()));
             }
             rights.syntax = Syntax::Cacls;
             match word.to_ascii_uppercase().as_str() {
@@ -135,7 +150,7 @@ fn parse_rights(text: &str) -> Result<Rights, String> {
         }
     }
     if !rights_seen {
-        return Err(format!("no rights in {text:?}"));
+        return Err(RightsError::NoRights(text.to_string()));
     }
     Ok(rights)
 }

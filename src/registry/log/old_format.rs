@@ -256,10 +256,23 @@ fn apply(
     Ok(recovered)
 }
 
+/// Why a dirty page breaks the hive's bin layout.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum BinHeaderError {
+    #[error("its hive bin header gives offset {stored:#x}, not {offset:#x}")]
+    Offset { stored: u32, offset: usize },
+    #[error(
+        "its hive bin header gives size {size}, not a positive multiple of {HIVE_BIN_ALIGNMENT}"
+    )]
+    Size { size: usize },
+    #[error("a hive bin starts here in the hive, but the page holds no hive bin header")]
+    Missing,
+}
+
 /// A dirty page at the start of a 4096-byte block must keep the hive's bin
 /// layout: a bin header there must give its own offset and a sane size,
 /// and a bin that starts there in the hive must still start there.
-fn check_bin_header(hive: &[u8], page: usize, data: &[u8]) -> Result<(), String> {
+fn check_bin_header(hive: &[u8], page: usize, data: &[u8]) -> Result<(), BinHeaderError> {
     let offset = page * PAGE_SIZE;
     if offset % HIVE_BIN_ALIGNMENT != 0 {
         return Ok(());
@@ -268,14 +281,10 @@ fn check_bin_header(hive: &[u8], page: usize, data: &[u8]) -> Result<(), String>
         let stored = u32_at(data, 4).unwrap_or(u32::MAX);
         let size = u32_at(data, 8).unwrap_or(0) as usize;
         if stored as usize != offset {
-            return Err(format!(
-                "its hive bin header gives offset {stored:#x}, not {offset:#x}"
-            ));
+            return Err(BinHeaderError::Offset { stored, offset });
         }
         if size < HIVE_BIN_ALIGNMENT || size % HIVE_BIN_ALIGNMENT != 0 {
-            return Err(format!(
-                "its hive bin header gives size {size}, not a positive multiple of {HIVE_BIN_ALIGNMENT}"
-            ));
+            return Err(BinHeaderError::Size { size });
         }
         return Ok(());
     }
@@ -283,9 +292,7 @@ fn check_bin_header(hive: &[u8], page: usize, data: &[u8]) -> Result<(), String>
     let bin_starts_here = hive.get(at..at + 4) == Some(b"hbin".as_slice())
         && u32_at(hive, at + 4) == Some(offset as u32);
     if bin_starts_here {
-        return Err(
-            "a hive bin starts here in the hive, but the page holds no hive bin header".into(),
-        );
+        return Err(BinHeaderError::Missing);
     }
     Ok(())
 }
