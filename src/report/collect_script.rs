@@ -139,8 +139,9 @@ fn cmd_variable(label: &str) -> String {
     )
 }
 
-/// Text for a comment or message: ASCII only.
-fn ascii(text: &str) -> String {
+/// Text for a comment or message in a script: one line of printable
+/// ASCII (anything else becomes `?`), as cmd and regedit read it.
+pub(super) fn ascii(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii() && !c.is_ascii_control() {

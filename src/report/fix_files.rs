@@ -22,6 +22,7 @@
 //! the files as its own.
 
 use super::BundleReport;
+use super::collect_script::ascii;
 use super::remediation::{self, reg_string, regedit4_entry};
 use crate::registry::windows_version::WindowsVersion;
 use crate::rules::{CheckResult, FixAction, RegistryFix, RemediationForm, Verdict};
@@ -74,25 +75,12 @@ fn crlf(lines: &[String]) -> String {
     text
 }
 
-/// Text for a comment: one line, ASCII (anything else becomes `?`).
-fn comment_text(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect()
-}
-
 /// `text` broken into lines of at most `width` characters (words are never
 /// split), each prefixed with `prefix`.
 fn wrapped(prefix: &str, text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in comment_text(text).split(' ').filter(|w| !w.is_empty()) {
+    for word in ascii(text).split(' ').filter(|w| !w.is_empty()) {
         if !line.is_empty() && prefix.len() + line.len() + 1 + word.len() > width {
             lines.push(format!("{prefix}{line}"));
             line.clear();
@@ -184,8 +172,8 @@ fn registry_lines(value: &RegistryFix) -> Vec<String> {
                  server's code page: set it by hand in regedit.",
                 78,
             ));
-            lines.push(format!(";[{}]", comment_text(&value.key)));
-            lines.push(format!(";\"{}\"", comment_text(&reg_string(&value.value))));
+            lines.push(format!(";[{}]", ascii(&value.key)));
+            lines.push(format!(";\"{}\"", ascii(&reg_string(&value.value))));
         }
     }
     lines
@@ -201,7 +189,7 @@ fn rem(text: &str) -> Vec<String> {
 /// An `echo` line: cmd's special characters escaped with `^`, `%` doubled.
 fn echo(text: &str) -> String {
     let mut line = String::from("echo ");
-    for c in comment_text(text).chars() {
+    for c in ascii(text).chars() {
         match c {
             '%' => line.push_str("%%"),
             '^' | '&' | '|' | '<' | '>' | '(' | ')' => {
