@@ -72,16 +72,9 @@ pub type OpenedHive = Result<(HiveFile, Vec<String>), HiveOpenError>;
 /// warning's kind.
 pub type OpenedHiveTyped = Result<(HiveFile, Vec<HiveWarning>), HiveOpenError>;
 
-/// The warnings of [`HiveFile::open_noting`], typed: the first is the
-/// dirty-hive warning when the hive is dirty.
-fn typed_open_warnings(hive: &HiveFile, warnings: Vec<String>) -> Vec<HiveWarning> {
-    let dirty = hive.header().is_dirty();
-    (warnings.into_iter().enumerate())
-        .map(|(index, text)| match dirty && index == 0 {
-            true => HiveWarning::new(HiveWarningKind::Dirty, text),
-            false => HiveWarning::new(HiveWarningKind::Other, text),
-        })
-        .collect()
+/// The warnings' texts, as the report's `errors` show them.
+fn warning_texts(warnings: Vec<HiveWarning>) -> Vec<String> {
+    warnings.into_iter().map(|warning| warning.text).collect()
 }
 
 /// A hive file held in memory: a buffer of its own, or bytes it shares
@@ -104,6 +97,7 @@ impl HiveFile {
         owned: impl AsRef<[u8]> + Send + Sync + 'static,
     ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
         HiveFile::open_noting(origin.into(), owned, "no logs were applied")
+            .map(|(hive, warnings)| (hive, warning_texts(warnings)))
     }
 
     /// Opens a hive after replaying its transaction logs when it is dirty
@@ -119,9 +113,8 @@ impl HiveFile {
         max_len: usize,
     ) -> (OpenedHive, Vec<LogReport>) {
         let (opened, reports) = HiveFile::open_with_logs_typed(origin, bytes, logs, max_len);
-        let texts = |warnings: Vec<HiveWarning>| warnings.into_iter().map(|w| w.text).collect();
         (
-            opened.map(|(hive, warnings)| (hive, texts(warnings))),
+            opened.map(|(hive, warnings)| (hive, warning_texts(warnings))),
             reports,
         )
     }
@@ -153,7 +146,7 @@ impl HiveFile {
                     let mut all: Vec<HiveWarning> = (replay.warnings.into_iter())
                         .map(|text| HiveWarning::new(kind, text))
                         .collect();
-                    all.extend(typed_open_warnings(&hive, warnings));
+                    all.extend(warnings);
                     return (Ok((hive, all)), reports);
                 }
                 Err(error) => {
@@ -182,11 +175,7 @@ impl HiveFile {
         } else {
             format!("no logs were applied ({})", reasons.join("; "))
         };
-        let opened =
-            HiveFile::open_noting(origin, replay.original, &note).map(|(hive, warnings)| {
-                let typed = typed_open_warnings(&hive, warnings);
-                (hive, typed)
-            });
+        let opened = HiveFile::open_noting(origin, replay.original, &note);
         if opened.is_err() {
             for report in reports.iter_mut() {
                 if matches!(report.outcome, LogOutcome::NotNeeded) {
@@ -201,14 +190,13 @@ impl HiveFile {
         (opened, reports)
     }
 
-    /// [`HiveFile::open`], with `unapplied_logs` saying in the dirty-hive
-    /// warning why no log was applied (the first warning, when the hive is
-    /// dirty).
+    /// [`HiveFile::open`] with typed warnings, `unapplied_logs` saying in
+    /// the dirty-hive warning why no log was applied.
     fn open_noting(
         origin: String,
         owned: impl AsRef<[u8]> + Send + Sync + 'static,
         unapplied_logs: &str,
-    ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
+    ) -> OpenedHiveTyped {
         let bytes = owned.as_ref();
         let not_a_hive = |detail: String| HiveOpenError::NotAHive {
             file: origin.clone(),
@@ -249,43 +237,45 @@ impl HiveFile {
             });
         }
 
+        let other = |text: String| HiveWarning::new(HiveWarningKind::Other, text);
         let mut warnings = Vec::new();
         if header.is_dirty() {
-            warnings.push(format!(
+            let text = format!(
                 "{origin}: dirty hive (sequence numbers {}/{}): changes still in its transaction logs are missing; {unapplied_logs}",
                 header.primary_sequence, header.secondary_sequence
-            ));
+            );
+            warnings.push(HiveWarning::new(HiveWarningKind::Dirty, text));
         }
         if !header.checksum_ok {
-            warnings.push(format!(
+            warnings.push(other(format!(
                 "{origin}: the header checksum is wrong (stored {:#010x}, computed {:#010x}); the hive is read anyway",
                 stored_checksum(bytes),
                 header_checksum(bytes)
-            ));
+            )));
         }
         if header.major_version != 1 || !(2..=6).contains(&header.minor_version) {
-            warnings.push(format!(
+            warnings.push(other(format!(
                 "{origin}: unknown format version {}.{}; read as a version 1.x hive",
                 header.major_version, header.minor_version
-            ));
+            )));
         }
         if header.file_format != 1 {
-            warnings.push(format!(
+            warnings.push(other(format!(
                 "{origin}: unknown file format {} in the header (expected 1); read anyway",
                 header.file_format
-            ));
+            )));
         }
         let available = bytes.len() - BASE_BLOCK_SIZE;
         let declared = header.hive_bins_size as usize;
         let data_len = if declared == 0 || declared % 4096 != 0 {
-            warnings.push(format!(
+            warnings.push(other(format!(
                 "{origin}: the header's hive bins size {declared} is not a positive multiple of 4096; using the {available} bytes the file holds"
-            ));
+            )));
             available
         } else if declared > available {
-            warnings.push(format!(
+            warnings.push(other(format!(
                 "{origin}: truncated hive: the header declares {declared} bytes of hive bins but the file holds only {available}; reading what is there"
-            ));
+            )));
             available
         } else {
             declared
@@ -293,9 +283,9 @@ impl HiveFile {
 
         let clustering_factor = u32_at(bytes, CLUSTERING_FACTOR_AT);
         if clustering_factor != 1 {
-            warnings.push(format!(
+            warnings.push(other(format!(
                 "{origin}: unknown clustering factor {clustering_factor} in the header (expected 1); read anyway"
-            ));
+            )));
         }
 
         let hive = HiveFile {
