@@ -35,6 +35,7 @@ fn open(
         .collect();
     let (opened, reports) = HiveFile::open_with_logs(name, hive, &logs, NO_LIMIT);
     let (hive, warnings) = opened.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let warnings = warnings.into_iter().map(|w| w.text).collect();
     (hive, warnings, reports)
 }
 
@@ -264,6 +265,7 @@ fn recover_trio(
     // The library's own way in gives the same hive.
     let (opened, reports) = HiveFile::open_with_logs(names[0], files[0].clone(), &logs, NO_LIMIT);
     let (via_open, warnings) = opened.unwrap();
+    let warnings: Vec<String> = warnings.into_iter().map(|w| w.text).collect();
     assert_eq!(reports, replayed.logs);
     assert_eq!(warnings, replayed.warnings);
     assert_eq!(all_keys(&via_open), all_keys(&hive));

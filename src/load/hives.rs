@@ -148,7 +148,7 @@ impl Loader<'_> {
             .collect();
         let max_hive_len = usize::try_from(self.limits.max_entry_size).unwrap_or(usize::MAX);
         let (opened, reports) =
-            HiveFile::open_with_logs_typed(name.clone(), bytes, &offered, max_hive_len);
+            HiveFile::open_with_logs(name.clone(), bytes, &offered, max_hive_len);
         for report in reports {
             let detail = format!("log of {name}: {}", report.outcome);
             self.source(&report.name, SourceKind::TransactionLog, detail);

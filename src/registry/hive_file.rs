@@ -64,18 +64,9 @@ pub enum HiveOpenError {
     Unreadable { file: String, detail: String },
 }
 
-/// What [`HiveFile::open`] gives: the hive and its warnings, or why it
-/// cannot be read.
-pub type OpenedHive = Result<(HiveFile, Vec<String>), HiveOpenError>;
-
-/// What [`HiveFile::open_with_logs_typed`] gives: [`OpenedHive`] with each
-/// warning's kind.
-pub type OpenedHiveTyped = Result<(HiveFile, Vec<HiveWarning>), HiveOpenError>;
-
-/// The warnings' texts, as the report's `errors` show them.
-fn warning_texts(warnings: Vec<HiveWarning>) -> Vec<String> {
-    warnings.into_iter().map(|warning| warning.text).collect()
-}
+/// What [`HiveFile::open_with_logs`] gives: the hive and its warnings,
+/// each with its kind, or why it cannot be read.
+pub type OpenedHive = Result<(HiveFile, Vec<HiveWarning>), HiveOpenError>;
 
 /// A hive file held in memory: a buffer of its own, or bytes it shares
 /// (a memory-mapped file, kept mapped as long as the hive lives).
@@ -97,13 +88,13 @@ impl HiveFile {
         owned: impl AsRef<[u8]> + Send + Sync + 'static,
     ) -> Result<(HiveFile, Vec<String>), HiveOpenError> {
         HiveFile::open_noting(origin.into(), owned, "no logs were applied")
-            .map(|(hive, warnings)| (hive, warning_texts(warnings)))
+            .map(|(hive, warnings)| (hive, warnings.into_iter().map(|w| w.text).collect()))
     }
 
     /// Opens a hive after replaying its transaction logs when it is dirty
     /// (see [`super::log::replay`]; the recovered bytes stay within
-    /// `max_len`). Returns what [`HiveFile::open`] returns, plus what was
-    /// done with each log. When the logs cannot be applied, or the hive
+    /// `max_len`). Returns the hive and its warnings, each with its kind, plus
+    /// what was done with each log. When the logs cannot be applied, or the hive
     /// they give cannot be read, the hive is read as it is and the dirty
     /// warning says why.
     pub fn open_with_logs(
@@ -112,20 +103,6 @@ impl HiveFile {
         logs: &[TransactionLog<'_>],
         max_len: usize,
     ) -> (OpenedHive, Vec<LogReport>) {
-        let (opened, reports) = HiveFile::open_with_logs_typed(origin, bytes, logs, max_len);
-        (
-            opened.map(|(hive, warnings)| (hive, warning_texts(warnings))),
-            reports,
-        )
-    }
-
-    /// [`HiveFile::open_with_logs`], each warning with its kind.
-    pub fn open_with_logs_typed(
-        origin: impl Into<String>,
-        bytes: impl AsRef<[u8]> + Send + Sync + 'static,
-        logs: &[TransactionLog<'_>],
-        max_len: usize,
-    ) -> (OpenedHiveTyped, Vec<LogReport>) {
         let origin = origin.into();
         let replay = super::log::replay(&origin, bytes, logs, max_len);
         let mut reports = replay.logs;
@@ -196,7 +173,7 @@ impl HiveFile {
         origin: String,
         owned: impl AsRef<[u8]> + Send + Sync + 'static,
         unapplied_logs: &str,
-    ) -> OpenedHiveTyped {
+    ) -> OpenedHive {
         let bytes = owned.as_ref();
         let not_a_hive = |detail: String| HiveOpenError::NotAHive {
             file: origin.clone(),

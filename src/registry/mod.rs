@@ -22,7 +22,7 @@ pub mod windows_version;
 
 pub use base_block::{HiveHeader, sniff_regf};
 pub use hive_file::{
-    HiveFile, HiveIdentification, HiveOpenError, OpenedHive, OpenedHiveTyped, kind_from_entry_name,
+    HiveFile, HiveIdentification, HiveOpenError, OpenedHive, kind_from_entry_name,
 };
 pub use key_path::{ROOT_KEYS, key_components, split_machine_key, split_root_key, tidy_key_path};
 pub use text_hive::{
