@@ -7,8 +7,8 @@ use hivetriage::acl::{
     SnapshotForm, parse_binary_descriptor, parse_sddl, read_snapshot_file, render_sddl,
     sniff_snapshot,
 };
+use hivetriage::encoding::{decode_text, lines};
 use hivetriage::fixture::acl::to_binary_descriptor;
-use hivetriage::source::text::{decode_text, lines};
 use std::path::PathBuf;
 
 /// The snapshot-reader targets' own checks, shared with them.

@@ -15,13 +15,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use hivetriage::encoding::{utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul};
 use hivetriage::fixture::regf::{
     BASE_BLOCK_SIZE, BIG_DATA_SEGMENT_SIZE, DEFAULT_TIMESTAMP, HiveBuilder, KeyBuilder,
     MAX_LEAF_ENTRIES, WrittenHive, base_block_checksum,
 };
-use hivetriage::registry::{
-    reg_type, utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
-};
+use hivetriage::registry::reg_type;
 use nt_hive::{Hive, KeyNode, NtHiveError, NtHiveNameString};
 
 // ---------------------------------------------------------------------------

@@ -10,10 +10,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use hivetriage::encoding::utf16le_until_nul;
 use hivetriage::registry::sam::{GroupKind, LocalAccounts};
 use hivetriage::registry::{
     HiveData, HiveFile, HiveKind, HiveOpenError, Lookup, RegKey, RegistryView, WalkControl,
-    reg_type, utf16le_until_nul,
+    reg_type,
 };
 
 /// Opens a yarp hive (`yarp/<name>`), with its warnings.

@@ -7,13 +7,14 @@ mod common;
 
 use hivetriage::analyze::{AnalyzeOptions, analyze_bundle};
 use hivetriage::bundle::{Limits, open_zip_bytes};
+use hivetriage::encoding::utf16le_with_nul;
 use hivetriage::fixture::reg_text::{
     TextKey, keys_from_hive, reg_export, reg_export_text, reg_query_text, utf16le_with_bom,
 };
 use hivetriage::fixture::scenario::{RegistryForm, Scenario, ValueSpec};
 use hivetriage::fixture::szdd::szdd_compress;
 use hivetriage::fixture::zip::zip_bytes;
-use hivetriage::registry::{RegValue, reg_type, utf16le_with_nul};
+use hivetriage::registry::{RegValue, reg_type};
 use hivetriage::source::reg_export::RegExportVersion;
 use hivetriage::source::reg_query::RegQueryLayout;
 use serde_json::Value;

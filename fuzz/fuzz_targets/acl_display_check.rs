@@ -10,8 +10,8 @@
 
 use hivetriage::acl::rights::{FILE_ALL_ACCESS, map_generic};
 use hivetriage::acl::{Dacl, SnapshotForm, SnapshotRead, Trustee, parse_sddl, read_snapshot_as};
+use hivetriage::encoding::{decode_text, lines};
 use hivetriage::fixture::acl::{try_cacls_output, try_icacls_output};
-use hivetriage::source::text::{decode_text, lines};
 
 pub fn check(form: SnapshotForm, data: &[u8]) {
     let read = read_snapshot_as(form, "fuzz", data);

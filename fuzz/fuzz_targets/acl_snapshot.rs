@@ -4,7 +4,7 @@
 #![no_main]
 
 use hivetriage::acl::{parse_sddl, read_snapshot_file, sniff_snapshot};
-use hivetriage::source::text::{decode_text, lines};
+use hivetriage::encoding::{decode_text, lines};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,16 +7,16 @@
 //! back to the same tree. A failing property panics.
 #![allow(dead_code)]
 
+use hivetriage::encoding::{decode_text, lines};
+use hivetriage::encoding::{utf16le_multi_with_nuls, utf16le_with_nul};
 use hivetriage::fixture::reg_text::{TextKey, reg_export, reg_query_text};
 use hivetriage::fixture::szdd::{szdd_compress, szdd_literals};
 use hivetriage::registry::{
     HiveData, RegValue, TextHive, TextProblem, TextSection, locate_root, names_equal, reg_type,
-    utf16le_multi_with_nuls, utf16le_with_nul,
 };
 use hivetriage::source::reg_export::{RegExportVersion, parse_reg_export, sniff_reg_export};
 use hivetriage::source::reg_query::{RegQueryLayout, parse_reg_query, sniff_reg_query};
 use hivetriage::source::szdd::{SZDD_SIGNATURE, SzddError, expand};
-use hivetriage::source::text::{decode_text, lines};
 
 /// Every reported line must be a line of the decoded file.
 fn assert_lines_within(data: &[u8], problems: &[TextProblem], sections: &[TextSection]) {

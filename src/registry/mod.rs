@@ -28,10 +28,7 @@ pub use key_path::{ROOT_KEYS, key_components, split_machine_key, split_root_key,
 pub use text_hive::{
     SectionContents, TextHive, TextProblem, TextRoot, TextSection, TextValueOp, locate_root,
 };
-pub use value::{
-    Hex, JsonData, RegData, RegValue, hex, reg_type, type_name, utf16le_multi,
-    utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
-};
+pub use value::{Hex, JsonData, RegData, RegValue, hex, reg_type, type_name};
 pub use view::{
     ControlSet, Expansion, FoundValue, Lookup, RegistryView, UnknownControlSet, read_key_of,
     walk_of,

@@ -361,7 +361,8 @@ impl HiveData for TextHive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{reg_type, utf16le_with_nul};
+    use crate::encoding::utf16le_with_nul;
+    use crate::registry::reg_type;
 
     fn sz(name: &str, text: &str) -> TextValueOp {
         TextValueOp::Set {

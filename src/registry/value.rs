@@ -2,9 +2,7 @@
 //! came from: every source produces the stored bytes and the type number,
 //! and decoding happens here once.
 
-pub use crate::encoding::{
-    utf16le_multi, utf16le_multi_with_nuls, utf16le_until_nul, utf16le_with_nul,
-};
+use crate::encoding::{utf16le_multi, utf16le_until_nul};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -184,6 +182,7 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::{utf16le_multi_with_nuls, utf16le_with_nul};
 
     #[test]
     fn strings_stop_at_the_first_nul_even_with_junk_after_it() {

@@ -613,7 +613,7 @@ mod tests {
     }
 
     fn sz(name: &str, text: &str) -> RegValue {
-        RegValue::new(name, reg_type::SZ, super::super::utf16le_with_nul(text))
+        RegValue::new(name, reg_type::SZ, crate::encoding::utf16le_with_nul(text))
     }
 
     fn system(select_current: Option<RegValue>, extra: Vec<RegKey>) -> Box<dyn HiveData> {

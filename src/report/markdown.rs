@@ -9,7 +9,8 @@
 //! never as HTML, links, emphasis or extra table cells, and a fix cannot
 //! close its code block early.
 
-use super::{BundleReport, evidence_text};
+use super::BundleReport;
+use crate::rules::check::evidence_text;
 use crate::rules::{CheckResult, Evidence, RemediationForm, Verdict};
 use serde_json::Value;
 use std::io::{self, Write};

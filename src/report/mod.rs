@@ -210,9 +210,6 @@ pub fn exit_code_of(verdicts: impl IntoIterator<Item = Verdict>) -> u8 {
     }
 }
 
-/// Evidence in words is the rules' (their fixes quote values with it).
-pub use crate::rules::check::evidence_text;
-
 #[cfg(test)]
 mod tests {
     use super::utc_timestamp;

@@ -10,8 +10,9 @@
 //! line is checked by reading it back with the reader itself, so what is
 //! printed in the `reg query` layout is exactly what reads back.
 
+use crate::encoding::{utf16le_multi, utf16le_until_nul};
 use crate::escape::needs_escape;
-use crate::registry::{RegValue, reg_type, type_name, utf16le_multi, utf16le_until_nul};
+use crate::registry::{RegValue, reg_type, type_name};
 use crate::source::reg_query::{RegQueryLayout, key_line_reads_back, value_line_reads_back};
 use std::fmt::Write;
 
@@ -120,8 +121,8 @@ fn push_upper_hex(out: &mut String, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::{utf16le_multi_with_nuls, utf16le_with_nul};
     use crate::fixture::reg_text::write_key;
-    use crate::registry::{utf16le_multi_with_nuls, utf16le_with_nul};
     use crate::source::reg_query::parse_reg_query;
 
     fn line(value: &RegValue) -> String {

@@ -9,7 +9,6 @@ pub mod reg_export;
 pub mod reg_query;
 pub mod reg_text;
 pub mod szdd;
-pub mod text;
 
 pub use reg_text::RegTextForm;
 

@@ -23,10 +23,8 @@
 //! Nothing here fails on bad lines: each is reported with its line number
 //! and skipped, and the rest of the file is read.
 
-use super::text::{DecodedText, decode_text, lines, windows_1252};
-use crate::registry::{
-    RegValue, SectionContents, TextProblem, TextSection, TextValueOp, reg_type, utf16le_with_nul,
-};
+use crate::encoding::{DecodedText, decode_text, lines, utf16le_with_nul, windows_1252};
+use crate::registry::{RegValue, SectionContents, TextProblem, TextSection, TextValueOp, reg_type};
 
 /// The first line of a `REGEDIT4` file.
 pub const REGEDIT4_HEADER: &str = "REGEDIT4";
@@ -464,7 +462,8 @@ fn shown_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{RegData, utf16le_multi_with_nuls};
+    use crate::encoding::utf16le_multi_with_nuls;
+    use crate::registry::RegData;
 
     fn utf16le_file(text: &str) -> Vec<u8> {
         let mut bytes = vec![0xFF, 0xFE];

@@ -114,10 +114,10 @@
 //! `reg query` output saved by `cmd` is in the OEM code page; it is decoded
 //! as UTF-8 when valid, else as Windows-1252 (see [`decode_text`]).
 
-use super::text::{decode_text, lines};
+use crate::encoding::{decode_text, lines, utf16le_multi_with_nuls, utf16le_with_nul};
 use crate::registry::{
     RegValue, SectionContents, TextProblem, TextSection, TextValueOp, locate_root, reg_type,
-    type_name, utf16le_multi_with_nuls, utf16le_with_nul,
+    type_name,
 };
 use std::borrow::Cow;
 
