@@ -49,6 +49,7 @@ use crate::acl::rights::{
 };
 use crate::acl::snapshot::WindowsPath;
 use crate::registry::windows_version::WindowsVersion;
+use crate::rules::fix::MISSING;
 use crate::rules::{
     CheckResult, DenyFix, FixAction, FixData, GrantFix, RegistryFix, RemediationFile,
     RemediationForm, RemediationStep, Verdict,
@@ -459,10 +460,6 @@ fn registry_steps(
     }
 }
 
-/// [`RegistryFix::before`] of a value that did not exist (declared with
-/// the fixes, where the rules take it from).
-pub use crate::rules::fix::MISSING;
-
 /// A REGEDIT4 string: backslashes and quotes escaped.
 pub fn reg_string(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
@@ -507,13 +504,6 @@ pub fn cacls_letter(tool: AclTool, grant: &GrantFix) -> Option<(char, u32)> {
         .iter()
         .copied()
         .find(|(_, mask)| mask & grant.needed == grant.needed && mask & !grant.rights == 0)
-}
-
-/// A mask as icacls' list of specific rights, e.g. NT 4.0's Add
-/// (0x1201b6) -> `WD,AD,WEA,X,RA,WA,RC,S`; `None` when the mask has bits
-/// icacls cannot name.
-pub fn icacls_rights(mask: u32) -> Option<String> {
-    rights::icacls_specific_list(mask)
 }
 
 /// Words for the rights in a mask: `list the folder / read file data,
@@ -713,7 +703,7 @@ fn grant_steps(tool: AclTool, grant: &GrantFix) -> (RemediationStep, Vec<Remedia
     };
     let bare = &principal[1..principal.len() - 1];
     match tool {
-        AclTool::Icacls => match icacls_rights(grant.rights) {
+        AclTool::Icacls => match rights::icacls_specific_list(grant.rights) {
             Some(list) => (
                 step(
                     what,
@@ -962,15 +952,15 @@ mod tests {
 
     #[test]
     fn icacls_rights_name_every_bit_of_add() {
-        let list = icacls_rights(NT4_ADD).unwrap();
+        let list = rights::icacls_specific_list(NT4_ADD).unwrap();
         assert_eq!(list, "WD,AD,WEA,X,RA,WA,RC,S");
         let back = list.split(',').fold(0, |mask, name| {
             mask | crate::acl::rights::icacls_right(name).unwrap()
         });
         assert_eq!(back, NT4_ADD);
-        assert_eq!(icacls_rights(0), None);
+        assert_eq!(rights::icacls_specific_list(0), None);
         assert_eq!(
-            icacls_rights(0x1000_0000),
+            rights::icacls_specific_list(0x1000_0000),
             None,
             "generic bits are not listed"
         );
