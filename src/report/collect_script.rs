@@ -19,9 +19,9 @@ use crate::registry::HiveKind;
 use crate::rules::collect::{hive_file_name, windows_name};
 use crate::rules::{CollectionNeeds, FolderLocation, FolderNeed, Rule};
 
-/// Which script to print, and the advice naming it, are the rules' (their
-/// `unknown`s name the script to run); re-exported where they are used.
-pub use crate::rules::collect::{Target, collect_advice};
+/// Which script to print is the rules' choice (their `unknown`s name the
+/// script to run); re-exported as the argument of [`collection_script`].
+pub use crate::rules::collect::Target;
 
 /// A collection script and the files it writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
